@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole suite: every test on SQLite, then the database-backed tests again on PostgreSQL.
+#   scripts/run-tests.sh [sqlite|postgres|all]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+which=${1:-all}
+py=.venv/bin/python
+export COMITY_DATA_DIR=$(mktemp -d /tmp/comity-test.XXXXXX)
+trap 'rm -rf "$COMITY_DATA_DIR"' EXIT
+status=0
+# Any non-zero pytest exit fails the run, "no tests collected" (5) included: a suite that runs nothing proves nothing.
+run_pytest() { "$py" -m pytest "$@" || status=1; }
+if [ "$which" = all ] || [ "$which" = sqlite ]; then
+  echo "=== test suite on SQLite ==="
+  run_pytest -q -p no:cacheprovider tests
+fi
+if [ "$which" = all ] || [ "$which" = postgres ]; then
+  echo "=== database tests on PostgreSQL ==="
+  # The pure packages (law, ledger) never touch a database; everything else runs again on PostgreSQL.
+  bash scripts/with-postgres.sh "$py" -m pytest -q -p no:cacheprovider tests --ignore=tests/law --ignore=tests/ledger || status=1
+fi
+exit $status

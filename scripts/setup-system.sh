@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Comity needs, only those that are missing.
+#   chromium           headless browser for the browser tests (Playwright drives it; no browser downloads)
+#   postgresql         throwaway PostgreSQL server for the test suite (initdb/pg_ctl on loopback)
+#   fonts-noto-core    fonts for generated documents and screenshots
+# Usage: scripts/setup-system.sh [--browser] [--postgres]
+set -euo pipefail
+want_browser=0; want_pg=0
+for a in "$@"; do
+  case "$a" in
+    --browser) want_browser=1 ;;
+    --postgres) want_pg=1 ;;
+    *) echo "setup-system: unknown option $a" >&2; exit 2 ;;
+  esac
+done
+pkgs=()
+if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then pkgs+=(chromium fonts-noto-core); fi
+if [ "$want_pg" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then pkgs+=(postgresql); fi
+[ ${#pkgs[@]} -eq 0 ] && exit 0
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "setup-system: need root (or sudo) to install: ${pkgs[*]}" >&2; exit 1; }
+  SUDO="sudo"
+fi
+echo "setup-system: installing ${pkgs[*]} with apt-get"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null

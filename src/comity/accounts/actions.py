@@ -1,0 +1,113 @@
+"""Account changes: users, second factors set up by the system, and API tokens. All audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from comity import audit
+from comity.accounts.models import PersonalAccessToken, Role, TokenScope, User, hash_token
+from comity.cases.validation import text_error
+from comity.errors import InvalidInput, NotAllowed
+
+TOKEN_PREFIX = "cmt_"
+
+
+def do_create_user(*, username: str, password: str, role: str, email: str = "", first_name: str = "",
+                   last_name: str = "", organisation: str = "", acting_user: User | None = None,
+                   via: str = "cli") -> User:
+    """Create an account. From the web or API only an administrator may; the CLI acts as the operator."""
+    if acting_user is not None and acting_user.role != Role.ADMIN:
+        raise NotAllowed("Only an administrator may create accounts.")
+    errors = {"username": text_error(username, required=True, max_length=150),
+              "role": None if role in Role.values else f"{role!r} is not one of: {', '.join(Role.values)}",
+              "organisation": text_error(organisation, required=False, max_length=200)}
+    if not errors["username"] and User.objects.filter(username__iexact=username).exists():
+        errors["username"] = f"{username!r} is taken"
+    if not errors["username"] and not all(ch.isalnum() or ch in "._-@" for ch in username):
+        errors["username"] = "use letters, digits and . _ - @ only"
+    try:
+        validate_password(password, User(username=username, email=email, first_name=first_name, last_name=last_name))
+    except ValidationError as e:
+        errors["password"] = " ".join(e.messages)
+    errors = {k: v for k, v in errors.items() if v}
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        user = User(username=username, email=email, first_name=first_name, last_name=last_name, role=role,
+                    organisation=organisation, is_staff=(role == Role.ADMIN), is_superuser=(role == Role.ADMIN))
+        user.set_password(password)
+        user.save()
+        audit.record("account.created", actor=acting_user, obj=user, category="security", via=via,
+                     new={"username": username, "role": role})
+    return user
+
+
+def do_enrol_totp(user: User, *, secret: str | None = None, via: str = "cli") -> tuple[str, list[str]]:
+    """Set up TOTP and recovery codes for an account from the operator's console (first administrator,
+    demonstration accounts). Returns the TOTP secret and the recovery codes, to be shown once."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = secret or generate_totp_secret()
+    with transaction.atomic():
+        Authenticator.objects.filter(user=user, type__in=[Authenticator.Type.TOTP,
+                                                          Authenticator.Type.RECOVERY_CODES]).delete()
+        TOTP.activate(user, secret)
+        codes = RecoveryCodes.activate(user).get_unused_codes()
+        audit.record("account.mfa_enrolled", actor=None, obj=user, category="security", via=via,
+                     new={"username": user.username, "types": ["totp", "recovery_codes"]})
+    return secret, codes
+
+
+def do_create_token(user: User, *, name: str, scope: str = TokenScope.READ, days: int | None = 90,
+                    acting_user: User, via: str = "web") -> tuple[PersonalAccessToken, str]:
+    """Issue a personal access token. The raw token is returned once; only its hash is kept."""
+    if acting_user.pk != user.pk and acting_user.role != Role.ADMIN:
+        raise NotAllowed("You may only create tokens for yourself.")
+    errors = {"name": text_error(name, required=True, max_length=100),
+              "scope": None if scope in TokenScope.values else f"{scope!r} is not one of: {', '.join(TokenScope.values)}",
+              "days": None if days is None or (isinstance(days, int) and 1 <= days <= 366) else "must be 1 to 366"}
+    errors = {k: v for k, v in errors.items() if v}
+    if errors:
+        raise InvalidInput(errors)
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = PersonalAccessToken.objects.create(
+            user=user, name=name.strip(), prefix=raw[:12], token_hash=hash_token(raw), scope=scope,
+            expires_at=timezone.now() + dt.timedelta(days=days) if days else None)
+        audit.record("token.created", actor=acting_user, obj=token, category="security", via=via,
+                     new={"user": user.username, "name": token.name, "scope": scope, "prefix": token.prefix})
+    return token, raw
+
+
+def do_revoke_token(token: PersonalAccessToken, *, acting_user: User, via: str = "web") -> None:
+    if acting_user.pk != token.user_id and acting_user.role != Role.ADMIN:
+        raise NotAllowed("You may only revoke your own tokens.")
+    if token.revoked_at:
+        raise InvalidInput({"token": "is already revoked"})
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record("token.revoked", actor=acting_user, obj=token, category="security", via=via,
+                     old={"prefix": token.prefix})
+
+
+def authenticate_token(raw: str) -> tuple[User, PersonalAccessToken] | None:
+    """The user a bearer token acts for, or None if it is unknown, revoked or expired."""
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (PersonalAccessToken.objects.select_related("user").filter(token_hash=hash_token(raw)).first())
+    if token is None or token.revoked_at or not token.user.is_active:
+        return None
+    if token.expires_at and token.expires_at < timezone.now():
+        return None
+    # last_used_at is bookkeeping, not a state change worth an audit event.
+    PersonalAccessToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user, token

@@ -1,0 +1,502 @@
+"""HTTP API (django-ninja, OpenAPI at /api/docs). Authenticated by personal access tokens.
+
+Every change calls an action; errors come back as `{"errors": {field: reason}}` (422), `{"detail": ...}`
+(403 for a role or scope that does not allow it, 404 for anything outside the caller's compartments).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Literal
+
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from ninja import File, Form, NinjaAPI, Router, Schema
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.files import UploadedFile
+from ninja.security import HttpBearer
+from pydantic import Field
+
+from comity.accounts.actions import authenticate_token
+from comity.accounts.models import TokenScope, User
+from comity.cases import actions
+from comity.cases.access import MEMBER_PURPOSE, PurposeRequired
+from comity.cases.models import Case, CooperationRequest, Deadline, Document, RequestLink, Task
+from comity.errors import InvalidInput, NotAllowed, NotFound
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        found = authenticate_token(token)
+        if found is None:
+            return None
+        request.user, request.comity_token = found
+        return found[0]
+
+
+api = NinjaAPI(title="Comity API", version="1", auth=TokenAuth(), urls_namespace="api",
+               description="Cases, requests and deadlines for cross-border cooperation. "
+                           "Authenticate with a personal access token: `Authorization: Bearer cmt_…`.")
+
+
+@api.exception_handler(InvalidInput)
+def _invalid(request, exc: InvalidInput):
+    return api.create_response(request, {"errors": exc.errors}, status=422)
+
+
+@api.exception_handler(NotFound)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "Not found."}, status=404)
+
+
+@api.exception_handler(NotAllowed)
+def _not_allowed(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
+@api.exception_handler(PurposeRequired)
+def _purpose(request, exc):
+    return api.create_response(request, {"errors": {"purpose": "oversight users must state a purpose "
+                                                                "(query parameter `purpose`) to open a case"}},
+                               status=422)
+
+
+@api.exception_handler(ValidationError)
+def _validation(request, exc: ValidationError):
+    errors = {}
+    for e in exc.errors:
+        loc = [str(p) for p in e.get("loc", []) if p not in ("body", "query", "path", "form", "payload", "file")]
+        errors[".".join(loc) or "body"] = e.get("msg", "is invalid")
+    return api.create_response(request, {"errors": errors}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth(request, exc):
+    return api.create_response(request, {"detail": "Missing, unknown, revoked or expired token."}, status=401)
+
+
+def _writer(request) -> User:
+    token = getattr(request, "comity_token", None)
+    if token is None or token.scope != TokenScope.WRITE:
+        raise NotAllowed("This token is read-only; create a token with the write scope to make changes.")
+    return request.user
+
+
+def _case(request, case_id: int) -> Case:
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+def _member_case(request, case_id: int) -> Case:
+    case = _case(request, case_id)
+    actions.require_member(case, request.user)
+    return case
+
+
+def _read_case(request, case_id: int, purpose: str | None) -> tuple[Case, str]:
+    """Members read their cases; oversight users must state a purpose, which is validated and recorded."""
+    case = _case(request, case_id)
+    if actions.is_member(case, request.user):
+        return case, MEMBER_PURPOSE
+    if request.user.role == "oversight":
+        if not purpose:
+            raise PurposeRequired(case)
+        actions.do_open_case_for_oversight(case, purpose=purpose, acting_user=request.user, via="api")
+        return case, purpose.strip()
+    raise NotFound("No such case.")
+
+
+# --- schemas ---------------------------------------------------------------------------------------
+
+class ErrorOut(Schema):
+    errors: dict[str, str]
+
+
+class DetailOut(Schema):
+    detail: str
+
+
+class CaseIn(Schema):
+    title: str = Field(max_length=200)
+    summary: str = ""
+
+
+class RequestBrief(Schema):
+    id: int
+    reference: str
+    kind: str
+    direction: str
+    status: str
+    requesting_state: str
+    requested_state: str
+
+
+class CaseOut(Schema):
+    id: int
+    reference: str
+    title: str
+    summary: str
+    state: str
+    updated_at: dt.datetime
+    requests: list[RequestBrief]
+
+
+class CasePage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[CaseOut]
+
+
+class StepOut(Schema):
+    name: str
+    label: str
+    to: str
+    allowed: bool
+    reason: str
+
+
+class DeadlineOut(Schema):
+    code: str
+    label: str
+    due: dt.date
+    status: str
+    citation: str
+    legal: bool
+    request: str
+    case: str
+    overdue: bool
+
+
+class RequestIn(Schema):
+    kind: Literal["mla", "extradition", "transfer", "asset_recovery", "notice"]
+    direction: Literal["outgoing", "incoming"]
+    subject: str
+    requesting_state: str
+    requested_state: str
+    requesting_authority: str = ""
+    requested_authority: str = ""
+    urgency: Literal["normal", "urgent", "very_urgent"] = "normal"
+    urgency_reason: str = ""
+    legal_basis: str = ""
+    legal_basis_instrument: str = ""
+    notice_action: Literal["", "publication", "ccf_challenge"] = ""
+
+
+class RequestOut(RequestBrief):
+    case_id: int
+    subject: str
+    notice_action: str
+    urgency: str
+    urgency_reason: str
+    legal_basis: str
+    legal_basis_instrument: str
+    requesting_authority: str
+    requested_authority: str
+    status_label: str
+    next_steps: list[StepOut]
+    deadlines: list[DeadlineOut]
+
+
+class TransitionIn(Schema):
+    transition: str
+    comment: str = ""
+    effective_date: dt.date | None = None
+
+
+class TransitionOut(Schema):
+    request: str
+    from_status: str
+    to_status: str
+    effective_date: dt.date
+    clocks_started: list[DeadlineOut]
+
+
+class LinkIn(Schema):
+    to_request: str = Field(description="Reference of the other request")
+    relation: Literal["builds_on", "follows_up", "related"]
+
+
+class EntityIn(Schema):
+    schema_: str = Field(alias="schema", description="FollowTheMoney schema, e.g. Person, Company, BankAccount")
+    properties: dict[str, list[str] | str]
+    role: str = ""
+
+
+class EntityOut(Schema):
+    id: str
+    schema_: str = Field(alias="schema")
+    caption: str
+    role: str
+    properties: dict[str, list[str]]
+
+
+class NoteIn(Schema):
+    text: str
+
+
+class TaskIn(Schema):
+    title: str
+    due: dt.date | None = None
+
+
+class TaskOut(Schema):
+    id: int
+    title: str
+    due: dt.date | None
+    done: bool
+
+
+class DocumentOut(Schema):
+    id: int
+    title: str
+    filename: str
+    sha256: str
+    size: int
+
+
+class MemberIn(Schema):
+    username: str
+
+
+class CaseDetailOut(CaseOut):
+    entities: list[EntityOut]
+    deadlines: list[DeadlineOut]
+    documents: list[DocumentOut]
+    tasks: list[TaskOut]
+    members: list[str]
+
+
+def _deadline_out(d: Deadline, today: dt.date) -> dict:
+    return {"code": d.code, "label": d.label, "due": d.due, "status": d.status, "citation": d.citation,
+            "legal": d.legal, "request": d.request.reference, "case": d.case.reference,
+            "overdue": d.status == Deadline.Status.OPEN and d.due < today}
+
+
+def _case_out(c: Case) -> dict:
+    return {"id": c.pk, "reference": c.reference, "title": c.title, "summary": c.summary, "state": c.state,
+            "updated_at": c.updated_at, "requests": [_brief(r) for r in c.requests.all()]}
+
+
+def _brief(r: CooperationRequest) -> dict:
+    return {"id": r.pk, "reference": r.reference, "kind": r.kind, "direction": r.direction, "status": r.status,
+            "requesting_state": r.requesting_state, "requested_state": r.requested_state}
+
+
+def _entity_out(e) -> dict:
+    return {"id": f"comity-{e.ftm_id}", "schema": e.schema, "caption": e.caption, "role": e.role,
+            "properties": e.properties}
+
+
+def _request_out(r: CooperationRequest, user) -> dict:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    deadlines = Deadline.objects.filter(request=r).select_related("request", "case")
+    return {**_brief(r), "case_id": r.case_id, "subject": r.subject, "notice_action": r.notice_action,
+            "urgency": r.urgency, "urgency_reason": r.urgency_reason, "legal_basis": r.legal_basis,
+            "legal_basis_instrument": r.legal_basis_instrument, "requesting_authority": r.requesting_authority,
+            "requested_authority": r.requested_authority, "status_label": r.status_label,
+            "next_steps": actions.available_transitions(r, user),
+            "deadlines": [_deadline_out(d, today) for d in deadlines]}
+
+
+# --- endpoints -------------------------------------------------------------------------------------
+
+@api.get("/cases", response=CasePage, tags=["cases"], summary="Cases you are a member of")
+def list_cases(request, state: str = "", kind: str = "", country: str = "", status: str = "", page: int = 1):
+    qs = Case.objects.visible_to(request.user)
+    if state:
+        qs = qs.filter(state=state)
+    f = Q()
+    if kind:
+        f &= Q(kind=kind)
+    if country:
+        f &= Q(requesting_state=country.upper()) | Q(requested_state=country.upper())
+    if status:
+        f &= Q(status=status)
+    if f:
+        qs = qs.filter(pk__in=CooperationRequest.objects.filter(f).values("case_id"))
+    qs = qs.order_by("-updated_at", "-id").prefetch_related("requests")
+    from django.core.paginator import Paginator
+
+    pager = Paginator(qs, 50)
+    pg = pager.get_page(page)
+    return {"count": pager.count, "page": pg.number, "pages": pager.num_pages, "results": [_case_out(c) for c in pg]}
+
+
+@api.post("/cases", response={201: CaseOut, 403: DetailOut, 422: ErrorOut}, tags=["cases"])
+def create_case(request, payload: CaseIn):
+    case = actions.do_create_case(title=payload.title, summary=payload.summary, acting_user=_writer(request),
+                                  via="api")
+    return 201, _case_out(case)
+
+
+@api.get("/cases/{case_id}", response={200: CaseDetailOut, 404: DetailOut, 422: ErrorOut}, tags=["cases"],
+         summary="A case with its requests, parties, deadlines, documents and tasks (the read is logged)")
+def get_case(request, case_id: int, purpose: str | None = None):
+    from django.utils import timezone
+
+    case, p = _read_case(request, case_id, purpose)
+    actions.do_record_access(case, acting_user=request.user, what="case_view", purpose=p, obj=case, via="api")
+    case = Case.objects.prefetch_related(
+        "requests", "entities", "documents", "tasks", Prefetch("memberships__user"),
+        Prefetch("deadlines", queryset=Deadline.objects.filter(status="open").select_related("request", "case")),
+    ).get(pk=case.pk)
+    today = timezone.localdate()
+    return {**_case_out(case), "entities": [_entity_out(e) for e in case.entities.all()],
+            "deadlines": [_deadline_out(d, today) for d in case.deadlines.all()],
+            "documents": [{"id": d.pk, "title": d.title, "filename": d.filename, "sha256": d.sha256, "size": d.size}
+                          for d in case.documents.all()],
+            "tasks": [{"id": t.pk, "title": t.title, "due": t.due, "done": t.done_at is not None}
+                      for t in case.tasks.all()],
+            "members": [m.user.username for m in case.memberships.all() if m.revoked_at is None]}
+
+
+@api.post("/cases/{case_id}/members", response={201: DetailOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+          tags=["cases"])
+def grant_member(request, case_id: int, payload: MemberIn):
+    case = _member_case(request, case_id)
+    user = User.objects.filter(username=payload.username).first()
+    if user is None:
+        raise InvalidInput({"username": f"no account named {payload.username!r}"})
+    actions.do_grant_membership(case, user, acting_user=_writer(request), via="api")
+    return 201, {"detail": f"{user.username} may now see {case.reference}."}
+
+
+@api.delete("/cases/{case_id}/members/{username}", response={200: DetailOut, 403: DetailOut, 404: DetailOut,
+                                                              422: ErrorOut}, tags=["cases"])
+def revoke_member(request, case_id: int, username: str):
+    case = _member_case(request, case_id)
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise InvalidInput({"username": f"no account named {username!r}"})
+    actions.do_revoke_membership(case, user, acting_user=_writer(request), via="api")
+    return 200, {"detail": f"{user.username} may no longer see {case.reference}."}
+
+
+@api.post("/cases/{case_id}/requests", response={201: RequestOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+          tags=["requests"])
+def create_request(request, case_id: int, payload: RequestIn):
+    case = _member_case(request, case_id)
+    req = actions.do_create_request(case, acting_user=_writer(request), via="api", **payload.dict())
+    return 201, _request_out(req, request.user)
+
+
+def _member_request(request, request_id: int) -> CooperationRequest:
+    req = CooperationRequest.objects.select_related("case").filter(pk=request_id).first()
+    if req is None or not actions.is_member(req.case, request.user):
+        raise NotFound("No such request.")
+    return req
+
+
+@api.get("/requests/{request_id}", response={200: RequestOut, 404: DetailOut}, tags=["requests"])
+def get_request(request, request_id: int):
+    req = _member_request(request, request_id)
+    actions.do_record_access(req.case, acting_user=request.user, what="request_view",
+                             purpose=MEMBER_PURPOSE, obj=req, via="api")
+    return _request_out(req, request.user)
+
+
+@api.post("/requests/{request_id}/transitions", response={201: TransitionOut, 403: DetailOut, 404: DetailOut,
+                                                          422: ErrorOut}, tags=["requests"],
+          summary="Take a next step in the request's lifecycle")
+def transition_request(request, request_id: int, payload: TransitionIn):
+    from django.utils import timezone
+
+    req = _member_request(request, request_id)
+    step = actions.do_transition_request(req, payload.transition, acting_user=_writer(request),
+                                         comment=payload.comment, effective_date=payload.effective_date, via="api")
+    today = timezone.localdate()
+    return 201, {"request": req.reference, "from_status": step.from_status, "to_status": step.to_status,
+                 "effective_date": step.effective_date,
+                 "clocks_started": [_deadline_out(d, today) for d in step.deadlines.select_related("request", "case")]}
+
+
+@api.post("/requests/{request_id}/links", response={201: DetailOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+          tags=["requests"])
+def link_request(request, request_id: int, payload: LinkIn):
+    req = _member_request(request, request_id)
+    other = CooperationRequest.objects.select_related("case").filter(reference=payload.to_request).first()
+    if other is None or not actions.is_member(other.case, request.user):
+        raise InvalidInput({"to_request": "no request with that reference in your cases"})
+    actions.do_link_requests(req, other, relation=payload.relation, acting_user=_writer(request), via="api")
+    return 201, {"detail": f"{req.reference} {payload.relation} {other.reference}"}
+
+
+@api.post("/cases/{case_id}/entities", response={201: EntityOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+          tags=["cases"])
+def add_entity(request, case_id: int, payload: EntityIn):
+    case = _member_case(request, case_id)
+    e = actions.do_add_entity(case, schema=payload.schema_, properties=payload.properties, role=payload.role,
+                              acting_user=_writer(request), via="api")
+    return 201, _entity_out(e)
+
+
+@api.get("/cases/{case_id}/entities.ftm", tags=["cases"], summary="The case's entities as FollowTheMoney JSON lines")
+def export_entities(request, case_id: int, purpose: str | None = None):
+    case, p = _read_case(request, case_id, purpose)
+    actions.do_record_access(case, acting_user=request.user, what="entities_export", purpose=p, obj=case, via="api")
+    lines = (json.dumps(e.to_ftm(), ensure_ascii=False) + "\n" for e in case.entities.all())
+    return StreamingHttpResponse(lines, content_type="application/x-ndjson")
+
+
+@api.post("/cases/{case_id}/notes", response={201: DetailOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+          tags=["cases"])
+def add_note(request, case_id: int, payload: NoteIn):
+    case = _member_case(request, case_id)
+    actions.do_add_note(case, text=payload.text, acting_user=_writer(request), via="api")
+    return 201, {"detail": "Note added."}
+
+
+@api.post("/cases/{case_id}/tasks", response={201: TaskOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+          tags=["cases"])
+def add_task(request, case_id: int, payload: TaskIn):
+    case = _member_case(request, case_id)
+    t = actions.do_add_task(case, title=payload.title, due=payload.due, assignee=request.user,
+                            acting_user=_writer(request), via="api")
+    return 201, {"id": t.pk, "title": t.title, "due": t.due, "done": False}
+
+
+@api.post("/tasks/{task_id}/complete", response={200: TaskOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+          tags=["cases"])
+def complete_task(request, task_id: int):
+    task = Task.objects.select_related("case").filter(pk=task_id).first()
+    if task is None or not actions.is_member(task.case, request.user):
+        raise NotFound("No such task.")
+    actions.do_complete_task(task, acting_user=_writer(request), via="api")
+    return 200, {"id": task.pk, "title": task.title, "due": task.due, "done": True}
+
+
+@api.post("/cases/{case_id}/documents", response={201: DocumentOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+          tags=["cases"])
+def upload_document(request, case_id: int, file: File[UploadedFile], title: Form[str] = ""):
+    case = _member_case(request, case_id)
+    d = actions.do_upload_document(case, upload=file, title=title, acting_user=_writer(request), via="api")
+    return 201, {"id": d.pk, "title": d.title, "filename": d.filename, "sha256": d.sha256, "size": d.size}
+
+
+@api.get("/cases/{case_id}/documents/{document_id}/content", tags=["cases"],
+         summary="Download a document (the download is logged)")
+def download_document(request, case_id: int, document_id: int, purpose: str | None = None):
+    case, p = _read_case(request, case_id, purpose)
+    doc = Document.objects.filter(case=case, pk=document_id).first()
+    if doc is None:
+        raise NotFound("No such document.")
+    actions.do_record_access(case, acting_user=request.user, what="document_download", purpose=p, obj=doc, via="api")
+    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.filename)
+
+
+@api.get("/deadlines", response=list[DeadlineOut], tags=["deadlines"],
+         summary="Open deadlines across your cases, most urgent first")
+def list_deadlines(request):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    rows = actions.deadline_rows(request.user)
+    return [{"code": r["code"], "label": r["label"], "due": r["due"], "status": "open", "citation": r["citation"],
+             "legal": r["legal"], "request": r["request"].reference if r["request"] else "",
+             "case": r["case"].reference, "overdue": r["due"] < today} for r in rows]

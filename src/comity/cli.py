@@ -1,0 +1,243 @@
+"""The `comity` command: serve, migrate, init, demo, create-user, token, deadlines, law.
+
+`comity law …` runs without a database (the computable law is pure Python); everything else sets
+Django up against DATABASE_URL (default: the embedded SQLite file under COMITY_DATA_DIR).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+
+def _django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comity.settings")
+    import django
+
+    django.setup()
+
+
+def _fail(errors: dict, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"errors": errors}, indent=2), file=sys.stderr)
+    else:
+        for field, reason in errors.items():
+            print(f"error: {field}: {reason}", file=sys.stderr)
+    return 2
+
+
+def cmd_migrate(args) -> int:
+    _django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=args.verbosity)
+    call_command("createcachetable", verbosity=0)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    _django()
+    cmd = [sys.executable, "-m", "gunicorn", "comity.wsgi:application", "--bind", f"{args.host}:{args.port}",
+           "--workers", str(args.workers), "--threads", "4", "--access-logfile", "-", "--timeout", "120"]
+    print(f"Comity is serving on http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
+    os.execvp(cmd[0], cmd)
+
+
+def _bootstrap_admin(as_json: bool) -> dict | None:
+    """Create the first administrator, with TOTP and recovery codes, unless one exists."""
+    import secrets
+
+    from comity.accounts.actions import do_create_user, do_enrol_totp
+    from comity.accounts.models import Role, User
+
+    if User.objects.filter(role=Role.ADMIN).exists():
+        return None
+    username = os.environ.get("COMITY_ADMIN_USERNAME", "admin")
+    password = os.environ.get("COMITY_ADMIN_PASSWORD") or "-".join(secrets.token_hex(3) for _ in range(4))
+    user = do_create_user(username=username, password=password, role=Role.ADMIN, first_name="First",
+                          last_name="Administrator", organisation="Comity operator")
+    secret, codes = do_enrol_totp(user, secret=os.environ.get("COMITY_ADMIN_TOTP_SECRET"))
+    return {"username": username, "password": password, "totp_secret": secret,
+            "otpauth_uri": f"otpauth://totp/Comity:{username}?secret={secret}&issuer=Comity",
+            "recovery_codes": codes}
+
+
+def cmd_init(args) -> int:
+    """Migrate, create the first administrator and (with --demo) load the demonstration workspace."""
+    cmd_migrate(argparse.Namespace(verbosity=0))
+    from comity.cases.lifecycle import lifecycles
+    from comity.demo import load_demo, demo_loaded
+
+    lifecycles()  # reference data: refuse to start on inconsistent lifecycle data
+    creds = _bootstrap_admin(args.json)
+    demo = None
+    if args.demo and not demo_loaded():
+        demo = load_demo()
+    if args.json:
+        print(json.dumps({"admin": creds, "demo": demo}, indent=2, default=str))
+        return 0
+    if creds:
+        print("\n" + "=" * 72)
+        print("First administrator created. These credentials are shown ONCE; keep them safe.")
+        print(f"  Username:        {creds['username']}")
+        print(f"  Password:        {creds['password']}")
+        print(f"  TOTP secret:     {creds['totp_secret']}")
+        print(f"  Authenticator:   add {creds['otpauth_uri']}")
+        print("                   to any TOTP app (Aegis, FreeOTP, Google Authenticator, 1Password ...),")
+        print("                   or type the secret in by hand; it shows a 6-digit code every 30 seconds.")
+        print("  Recovery codes (each works once, instead of a TOTP code):")
+        for i in range(0, len(creds["recovery_codes"]), 5):
+            print("                   " + "  ".join(creds["recovery_codes"][i:i + 5]))
+        print("How to sign in: open http://127.0.0.1:8000/, enter username and password, then the")
+        print("6-digit code from your app (or one recovery code).")
+        print("=" * 72 + "\n")
+    else:
+        print("An administrator exists already; its credentials were printed when it was created.")
+        print("Make another with: comity create-user NAME --role admin")
+    if demo:
+        print(f"Demonstration workspace loaded: {demo['cases']} cases, {demo['requests']} requests, "
+              f"{demo['countries']} countries. Demo accounts ({', '.join(demo['users'])}) share the password "
+              f"'{demo['password']}' and set up their second factor at first sign-in.")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    _django()
+    from comity.demo import demo_loaded, load_demo
+
+    if demo_loaded() and not args.force:
+        print("The demonstration workspace is already loaded.")
+        return 0
+    summary = load_demo()
+    print(json.dumps(summary, indent=2, default=str) if args.json else
+          f"Loaded {summary['cases']} demonstration cases with {summary['requests']} requests.")
+    return 0
+
+
+def cmd_create_user(args) -> int:
+    _django()
+    from comity.accounts.actions import do_create_user, do_enrol_totp
+    from comity.errors import InvalidInput
+
+    password = args.password or os.environ.get("COMITY_NEW_USER_PASSWORD")
+    if not password:
+        import getpass
+
+        if not sys.stdin.isatty():
+            return _fail({"password": "give --password or COMITY_NEW_USER_PASSWORD (no terminal to ask on)"}, args.json)
+        password = getpass.getpass("Password: ")
+    try:
+        user = do_create_user(username=args.username, password=password, role=args.role, email=args.email or "",
+                              organisation=args.organisation or "")
+    except InvalidInput as e:
+        return _fail(e.errors, args.json)
+    out = {"username": user.username, "role": user.role}
+    if args.totp:
+        secret, codes = do_enrol_totp(user)
+        out.update(totp_secret=secret, recovery_codes=codes)
+    print(json.dumps(out, indent=2) if args.json else
+          "\n".join(f"{k}: {v if not isinstance(v, list) else ' '.join(v)}" for k, v in out.items()))
+    return 0
+
+
+def cmd_token(args) -> int:
+    _django()
+    from comity.accounts.actions import do_create_token
+    from comity.accounts.models import User
+    from comity.errors import InvalidInput
+
+    user = User.objects.filter(username=args.username).first()
+    if user is None:
+        return _fail({"username": f"no account named {args.username!r}"}, args.json)
+    try:
+        token, raw = do_create_token(user, name=args.name, scope=args.scope, days=args.days, acting_user=user,
+                                     via="cli")
+    except InvalidInput as e:
+        return _fail(e.errors, args.json)
+    print(json.dumps({"token": raw, "scope": token.scope, "expires_at": str(token.expires_at)}) if args.json else raw)
+    return 0
+
+
+def cmd_deadlines(args) -> int:
+    _django()
+    from django.utils import timezone
+
+    from comity.accounts.models import User
+    from comity.cases.actions import deadline_rows
+
+    user = User.objects.filter(username=args.user).first()
+    if user is None:
+        return _fail({"user": f"no account named {args.user!r}"}, True)
+    today = timezone.localdate()
+    rows = [{"type": r["type"], "due": r["due"].isoformat(), "overdue": r["due"] < today,
+             "days_left": (r["due"] - today).days, "label": r["label"], "citation": r["citation"],
+             "case": r["case"].reference, "request": r["request"].reference if r["request"] else None}
+            for r in deadline_rows(user, limit=args.limit)]
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for r in rows:
+            flag = "OVERDUE" if r["overdue"] else f"{r['days_left']:>4}d"
+            print(f"{r['due']}  {flag:>7}  {r['case']:<18} {r['request'] or '':<18} {r['label']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="comity", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="serve the web UI and API")
+    s.add_argument("--host", default=os.environ.get("COMITY_HOST", "127.0.0.1"))
+    s.add_argument("--port", type=int, default=int(os.environ.get("COMITY_PORT", "8000")))
+    s.add_argument("--workers", type=int, default=2)
+    s.set_defaults(func=cmd_serve)
+    s = sub.add_parser("migrate", help="create or update the database schema")
+    s.add_argument("--verbosity", type=int, default=1)
+    s.set_defaults(func=cmd_migrate)
+    s = sub.add_parser("init", help="migrate, create the first administrator, optionally load the demo")
+    s.add_argument("--demo", action="store_true")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_init)
+    s = sub.add_parser("demo", help="load the demonstration workspace (fictional people only)")
+    s.add_argument("--force", action="store_true", help="load again even if loaded")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_demo)
+    s = sub.add_parser("create-user", help="create an account")
+    s.add_argument("username")
+    s.add_argument("--role", required=True, choices=["admin", "supervisor", "caseworker", "prosecutor", "defence",
+                                                     "oversight"])
+    s.add_argument("--password")
+    s.add_argument("--email")
+    s.add_argument("--organisation")
+    s.add_argument("--totp", action="store_true", help="enrol TOTP now and print the secret and recovery codes")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_create_user)
+    s = sub.add_parser("token", help="issue a personal access token for the API")
+    s.add_argument("username")
+    s.add_argument("--name", required=True)
+    s.add_argument("--scope", default="read", choices=["read", "write"])
+    s.add_argument("--days", type=int, default=90)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_token)
+    s = sub.add_parser("deadlines", help="deadlines and tasks due across a user's cases")
+    s.add_argument("--user", required=True)
+    s.add_argument("--limit", type=int, default=200)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_deadlines)
+    sub.add_parser("law", help="computable law: comity law --help", add_help=False)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "law":
+        from comity.law.cli import main as law_main
+
+        return law_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.urls import include, path
+
+from comity.api.api import api
+from comity.web import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("api/", api.urls),
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/new/", views.case_new, name="case_new"),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/purpose/", views.case_purpose, name="case_purpose"),
+    path("cases/<int:pk>/entities/", views.entity_add, name="entity_add"),
+    path("cases/<int:pk>/entities.ftm.jsonl", views.entities_ftm, name="entities_ftm"),
+    path("cases/<int:pk>/notes/", views.note_add, name="note_add"),
+    path("cases/<int:pk>/tasks/", views.task_add, name="task_add"),
+    path("cases/<int:pk>/tasks/<int:task_pk>/done/", views.task_done, name="task_done"),
+    path("cases/<int:pk>/documents/", views.document_add, name="document_add"),
+    path("cases/<int:pk>/documents/<int:doc_pk>/", views.document_download, name="document_download"),
+    path("cases/<int:pk>/members/grant/", views.membership_grant, name="membership_grant"),
+    path("cases/<int:pk>/members/revoke/", views.membership_revoke, name="membership_revoke"),
+    path("cases/<int:pk>/requests/new/", views.request_new, name="request_new"),
+    path("requests/<int:pk>/", views.request_detail, name="request_detail"),
+    path("requests/<int:pk>/transition/", views.request_transition, name="request_transition"),
+    path("requests/<int:pk>/link/", views.request_link, name="request_link"),
+    path("account/tokens/", views.tokens, name="tokens"),
+    path("account/tokens/<int:token_pk>/revoke/", views.token_revoke, name="token_revoke"),
+]
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()

@@ -1,0 +1,88 @@
+"""Forms render fields and carry errors; the rules themselves live in the actions."""
+
+from __future__ import annotations
+
+from django import forms
+
+from comity.cases.ftm import SCHEMA_LABELS
+from comity.cases.models import Direction, NoticeAction, RequestKind, RequestLink, Urgency
+
+_DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class CaseForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+
+class RequestForm(forms.Form):
+    kind = forms.ChoiceField(choices=RequestKind.choices)
+    direction = forms.ChoiceField(choices=Direction.choices)
+    notice_action = forms.ChoiceField(choices=[("", "— (notices only)")] + NoticeAction.choices, required=False)
+    subject = forms.CharField(max_length=300)
+    requesting_state = forms.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. FR",
+                                       widget=forms.TextInput(attrs={"list": "countries", "size": 4}))
+    requested_state = forms.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. US",
+                                      widget=forms.TextInput(attrs={"list": "countries", "size": 4}))
+    requesting_authority = forms.CharField(max_length=200, required=False)
+    requested_authority = forms.CharField(max_length=200, required=False)
+    urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.NORMAL)
+    urgency_reason = forms.CharField(max_length=500, required=False)
+    legal_basis = forms.CharField(max_length=300, required=False, help_text="Treaty or law relied on")
+    legal_basis_instrument = forms.CharField(max_length=60, required=False,
+                                             help_text="Instrument id if known: CETS-024, EU-EAW, EU-EIO …")
+
+
+class TransitionForm(forms.Form):
+    transition = forms.CharField(widget=forms.HiddenInput)
+    effective_date = forms.DateField(required=False, widget=_DATE, help_text="The day it happened (default today)")
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class EntityForm(forms.Form):
+    schema = forms.ChoiceField(choices=list(SCHEMA_LABELS.items()))
+    name = forms.CharField(max_length=300, required=False)
+    role = forms.CharField(max_length=100, required=False, help_text="e.g. suspect, witness, account holder")
+    birthDate = forms.CharField(required=False, label="Birth date", help_text="YYYY-MM-DD (persons)")
+    nationality = forms.CharField(required=False, max_length=2, help_text="ISO alpha-2 (persons)")
+    country = forms.CharField(required=False, max_length=2, help_text="ISO alpha-2")
+    iban = forms.CharField(required=False, max_length=40, label="IBAN", help_text="bank accounts")
+    bankName = forms.CharField(required=False, max_length=200, label="Bank")
+    full = forms.CharField(required=False, max_length=500, label="Full address", help_text="addresses")
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    PROPS = ("name", "birthDate", "nationality", "country", "iban", "bankName", "full", "notes")
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    due = forms.DateField(required=False, widget=_DATE)
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField()
+    title = forms.CharField(max_length=200, required=False)
+
+
+class PurposeForm(forms.Form):
+    purpose = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text="Why you need to open this case. It is recorded with every read.")
+
+
+class LinkForm(forms.Form):
+    to_request = forms.CharField(max_length=40, help_text="Reference of the other request, e.g. REQ-2026-000012")
+    relation = forms.ChoiceField(choices=RequestLink.Relation.choices)
+
+
+class MembershipForm(forms.Form):
+    username = forms.CharField(max_length=150)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    scope = forms.ChoiceField(choices=[("read", "Read"), ("write", "Read and write")])
+    days = forms.IntegerField(min_value=1, max_value=366, initial=90)

@@ -1,0 +1,71 @@
+"""Fixtures shared by the Django-backed tests: accounts with a second factor, cases, requests."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(db):
+    from comity.accounts.actions import do_create_user, do_enrol_totp
+
+    def make(role="caseworker", username=None, mfa=True, password="correct-horse-battery-42"):
+        username = username or f"{role}{next(_counter)}"
+        user = do_create_user(username=username, password=password, role=role)
+        user.totp_secret = None
+        if mfa:
+            user.totp_secret, user.recovery_codes = do_enrol_totp(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def supervisor(make_user):
+    return make_user("supervisor", "sup")
+
+
+@pytest.fixture
+def caseworker(make_user):
+    return make_user("caseworker", "cw")
+
+
+@pytest.fixture
+def outsider(make_user):
+    return make_user("caseworker", "outsider")
+
+
+@pytest.fixture
+def oversight(make_user):
+    return make_user("oversight", "dpo")
+
+
+@pytest.fixture
+def case(supervisor, caseworker):
+    from comity.cases import actions
+
+    c = actions.do_create_case(title="Fraud ring", summary="A test case", acting_user=supervisor)
+    actions.do_grant_membership(c, caseworker, acting_user=supervisor)
+    return c
+
+
+@pytest.fixture
+def extradition(case, supervisor):
+    from comity.cases import actions
+
+    return actions.do_create_request(case, kind="extradition", direction="outgoing", subject="Surrender of X",
+                                     requesting_state="IT", requested_state="CH", legal_basis="ECE 1957",
+                                     legal_basis_instrument="CETS-024", acting_user=supervisor)
+
+
+@pytest.fixture
+def login(client):
+    def do(user):
+        client.force_login(user)
+        return client
+
+    return do
