@@ -12,7 +12,7 @@ from typing import Literal
 
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
-from ninja import File, Form, NinjaAPI, Router, Schema
+from ninja import File, Form, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
@@ -332,7 +332,7 @@ def list_cases(request, state: str = "", kind: str = "", country: str = "", stat
 def create_case(request, payload: CaseIn):
     case = actions.do_create_case(title=payload.title, summary=payload.summary, acting_user=_writer(request),
                                   via="api")
-    return 201, _case_out(case)
+    return Status(201, _case_out(case))
 
 
 @api.get("/cases/{case_id}", response={200: CaseDetailOut, 404: DetailOut, 422: ErrorOut}, tags=["cases"],
@@ -364,7 +364,7 @@ def grant_member(request, case_id: int, payload: MemberIn):
     if user is None:
         raise InvalidInput({"username": f"no account named {payload.username!r}"})
     actions.do_grant_membership(case, user, acting_user=_writer(request), via="api")
-    return 201, {"detail": f"{user.username} may now see {case.reference}."}
+    return Status(201, {"detail": f"{user.username} may now see {case.reference}."})
 
 
 @api.delete("/cases/{case_id}/members/{username}", response={200: DetailOut, 403: DetailOut, 404: DetailOut,
@@ -375,7 +375,7 @@ def revoke_member(request, case_id: int, username: str):
     if user is None:
         raise InvalidInput({"username": f"no account named {username!r}"})
     actions.do_revoke_membership(case, user, acting_user=_writer(request), via="api")
-    return 200, {"detail": f"{user.username} may no longer see {case.reference}."}
+    return Status(200, {"detail": f"{user.username} may no longer see {case.reference}."})
 
 
 @api.post("/cases/{case_id}/requests", response={201: RequestOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
@@ -383,7 +383,7 @@ def revoke_member(request, case_id: int, username: str):
 def create_request(request, case_id: int, payload: RequestIn):
     case = _member_case(request, case_id)
     req = actions.do_create_request(case, acting_user=_writer(request), via="api", **payload.dict())
-    return 201, _request_out(req, request.user)
+    return Status(201, _request_out(req, request.user))
 
 
 def _member_request(request, request_id: int) -> CooperationRequest:
@@ -411,9 +411,9 @@ def transition_request(request, request_id: int, payload: TransitionIn):
     step = actions.do_transition_request(req, payload.transition, acting_user=_writer(request),
                                          comment=payload.comment, effective_date=payload.effective_date, via="api")
     today = timezone.localdate()
-    return 201, {"request": req.reference, "from_status": step.from_status, "to_status": step.to_status,
+    return Status(201, {"request": req.reference, "from_status": step.from_status, "to_status": step.to_status,
                  "effective_date": step.effective_date,
-                 "clocks_started": [_deadline_out(d, today) for d in step.deadlines.select_related("request", "case")]}
+                 "clocks_started": [_deadline_out(d, today) for d in step.deadlines.select_related("request", "case")]})
 
 
 @api.post("/requests/{request_id}/links", response={201: DetailOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
@@ -424,7 +424,7 @@ def link_request(request, request_id: int, payload: LinkIn):
     if other is None or not actions.is_member(other.case, request.user):
         raise InvalidInput({"to_request": "no request with that reference in your cases"})
     actions.do_link_requests(req, other, relation=payload.relation, acting_user=_writer(request), via="api")
-    return 201, {"detail": f"{req.reference} {payload.relation} {other.reference}"}
+    return Status(201, {"detail": f"{req.reference} {payload.relation} {other.reference}"})
 
 
 @api.post("/cases/{case_id}/entities", response={201: EntityOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
@@ -433,7 +433,7 @@ def add_entity(request, case_id: int, payload: EntityIn):
     case = _member_case(request, case_id)
     e = actions.do_add_entity(case, schema=payload.schema_, properties=payload.properties, role=payload.role,
                               acting_user=_writer(request), via="api")
-    return 201, _entity_out(e)
+    return Status(201, _entity_out(e))
 
 
 @api.get("/cases/{case_id}/entities.ftm", tags=["cases"], summary="The case's entities as FollowTheMoney JSON lines")
@@ -449,7 +449,7 @@ def export_entities(request, case_id: int, purpose: str | None = None):
 def add_note(request, case_id: int, payload: NoteIn):
     case = _member_case(request, case_id)
     actions.do_add_note(case, text=payload.text, acting_user=_writer(request), via="api")
-    return 201, {"detail": "Note added."}
+    return Status(201, {"detail": "Note added."})
 
 
 @api.post("/cases/{case_id}/tasks", response={201: TaskOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
@@ -458,7 +458,7 @@ def add_task(request, case_id: int, payload: TaskIn):
     case = _member_case(request, case_id)
     t = actions.do_add_task(case, title=payload.title, due=payload.due, assignee=request.user,
                             acting_user=_writer(request), via="api")
-    return 201, {"id": t.pk, "title": t.title, "due": t.due, "done": False}
+    return Status(201, {"id": t.pk, "title": t.title, "due": t.due, "done": False})
 
 
 @api.post("/tasks/{task_id}/complete", response={200: TaskOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
@@ -468,7 +468,7 @@ def complete_task(request, task_id: int):
     if task is None or not actions.is_member(task.case, request.user):
         raise NotFound("No such task.")
     actions.do_complete_task(task, acting_user=_writer(request), via="api")
-    return 200, {"id": task.pk, "title": task.title, "due": task.due, "done": True}
+    return Status(200, {"id": task.pk, "title": task.title, "due": task.due, "done": True})
 
 
 @api.post("/cases/{case_id}/documents", response={201: DocumentOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
@@ -476,7 +476,7 @@ def complete_task(request, task_id: int):
 def upload_document(request, case_id: int, file: File[UploadedFile], title: Form[str] = ""):
     case = _member_case(request, case_id)
     d = actions.do_upload_document(case, upload=file, title=title, acting_user=_writer(request), via="api")
-    return 201, {"id": d.pk, "title": d.title, "filename": d.filename, "sha256": d.sha256, "size": d.size}
+    return Status(201, {"id": d.pk, "title": d.title, "filename": d.filename, "sha256": d.sha256, "size": d.size})
 
 
 @api.get("/cases/{case_id}/documents/{document_id}/content", tags=["cases"],

@@ -302,12 +302,16 @@ def _request_or_404(request, pk) -> tuple[CooperationRequest, str]:
 def request_detail(request, pk, form=None, link_form=None):
     req, purpose = _request_or_404(request, pk)
     actions.do_record_access(req.case, acting_user=request.user, what="request_view", purpose=purpose, obj=req)
-    transitions = Transition.objects.filter(request=req).select_related("actor")
+    lc = req.lifecycle
+    transitions = [{"t": t, "from_label": lc.state_label(t.from_status), "to_label": lc.state_label(t.to_status)}
+                   for t in Transition.objects.filter(request=req).select_related("actor")]
+    initial = lc.state_label(lc.initial[req.direction])
     deadlines = Deadline.objects.filter(request=req).order_by("status", "due")
     links = list(RequestLink.objects.filter(Q(from_request=req) | Q(to_request=req))
                  .select_related("from_request", "to_request"))
     return render(request, "request_detail.html", {
         "req": req, "steps": actions.available_transitions(req, request.user), "transitions": transitions,
+        "initial_label": initial,
         "deadlines": deadlines, "links": links, "today": timezone.localdate(),
         "member": actions.is_member(req.case, request.user),
         "form": form or forms.TransitionForm(), "link_form": link_form or forms.LinkForm(),
