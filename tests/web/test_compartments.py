@@ -127,3 +127,13 @@ def test_case_list_filters(login, supervisor):
     assert refs("country=gb") == [b.reference]
     assert refs("status=received") == [b.reference]
     assert refs("state=closed") == []
+
+
+def test_oversight_finds_a_case_by_reference_then_states_a_purpose(login, case, oversight, caseworker):
+    c = login(oversight)
+    resp = c.get("/cases/?reference=" + case.reference.lower())
+    assert resp.status_code == 302 and resp["Location"].endswith(f"/cases/{case.pk}/purpose/")
+    assert "No case has the reference" in c.get("/cases/?reference=CASE-1999-000001", follow=True).content.decode()
+    # Other roles do not get this door.
+    other = login(caseworker).get("/cases/?reference=" + case.reference)
+    assert other.status_code == 200

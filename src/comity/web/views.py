@@ -70,6 +70,12 @@ def dashboard(request):
 
 @login_required
 def case_list(request):
+    if request.user.role == Role.OVERSIGHT and request.GET.get("reference"):
+        # Oversight users may open any case, after stating a purpose on the next page.
+        found = Case.objects.filter(reference__iexact=request.GET["reference"].strip()).first()
+        if found is not None:
+            return redirect("case_purpose", pk=found.pk)
+        messages.error(request, f"No case has the reference {request.GET['reference'].strip()!r}.")
     qs = Case.objects.visible_to(request.user)
     f = {k: request.GET.get(k, "").strip() for k in ("state", "kind", "country", "status", "q")}
     if f["state"]:
@@ -94,7 +100,8 @@ def case_list(request):
     query = {k: v for k, v in f.items() if v}
     return render(request, "case_list.html", {
         "page": page, "filters": f, "kinds": RequestKind.choices, "statuses": statuses,
-        "states": Case.State.choices, "query": "&".join(f"{k}={v}" for k, v in query.items())})
+        "states": Case.State.choices, "is_oversight": request.user.role == Role.OVERSIGHT,
+        "query": "&".join(f"{k}={v}" for k, v in query.items())})
 
 
 @login_required
