@@ -1,6 +1,6 @@
-"""The `comity` command: serve, migrate, init, demo, create-user, token, deadlines, law.
+"""The `comity` command: serve, migrate, init, demo, create-user, token, deadlines, law, ledger.
 
-`comity law …` runs without a database (the computable law is pure Python); everything else sets
+`comity law …` and `comity ledger …` run without a database (pure Python); everything else sets
 Django up against DATABASE_URL (default: the embedded SQLite file under COMITY_DATA_DIR).
 """
 
@@ -226,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_deadlines)
     sub.add_parser("law", help="computable law: comity law --help", add_help=False)
+    sub.add_parser("ledger", help="offline Merkle log tools for oversight bodies: comity ledger --help",
+                   add_help=False)
     return p
 
 
@@ -235,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
         from comity.law.cli import main as law_main
 
         return law_main(argv[1:])
+    if argv and argv[0] == "ledger":
+        from comity.ledger.cli import main as ledger_main
+
+        return ledger_main(argv[1:])
     args = build_parser().parse_args(argv)
     return args.func(args) or 0
 
