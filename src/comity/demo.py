@@ -98,7 +98,7 @@ CASES = [
      "Argentina asks Spain to hear a witness by videoconference.",
      [("Person", {"name": "Witness W-7 (pseudonym)"}, "protected witness")],
      [("mla", "incoming", "AR", "ES", "Videoconference hearing of witness W-7",
-       "Argentina-Spain Treaty on Mutual Assistance in Criminal Matters 1987", "bilateral:AR-ES:1987", "normal",
+       "UN Convention against Transnational Organized Crime, Art 18", "UNTOC", "normal",
        [("start_assessment", 10), ("accept", 4)], "")]),
     ("Lagos state pension embezzlement",
      "Proceeds of embezzled pension funds held in London; Nigeria seeks confiscation and return.",

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import include, path
 
 from comity.api.api import api
-from comity.web import views
+from comity.web import law_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -26,7 +26,15 @@ urlpatterns = [
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),
     path("requests/<int:pk>/transition/", views.request_transition, name="request_transition"),
     path("requests/<int:pk>/link/", views.request_link, name="request_link"),
+    path("requests/<int:pk>/legal-basis/", views.request_legal_basis, name="request_legal_basis"),
     path("account/tokens/", views.tokens, name="tokens"),
+    path("law/", law_views.index, name="law_index"),
+    path("law/instruments/", law_views.instrument_list, name="law_instruments"),
+    path("law/instruments/<str:instrument_id>/", law_views.instrument_detail, name="law_instrument"),
+    path("law/countries/", law_views.country_list, name="law_countries"),
+    path("law/countries/<str:state>/", law_views.country_detail, name="law_country"),
+    path("law/basis/", law_views.basis, name="law_basis"),
+    path("law/map/", law_views.world, name="law_map"),
     path("account/tokens/<int:token_pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]
 

@@ -60,7 +60,7 @@ def test_sign_in_create_case_and_request_move_it_and_see_it_due(live_server, pag
     page.click("text=Due")
     due = page.text_content("#due")
     assert reference in due
-    assert "Formal request and documents may be required" in due and "CETS-024 Art 16(4)" in due
+    assert "Formal request and documents may be required" in due and "Art 16(4)" in due
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, "dashboard.png"), full_page=True)
 

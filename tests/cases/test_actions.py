@@ -240,3 +240,24 @@ def test_deadline_rows_are_sorted_and_mark_overdue(case, supervisor, extradition
     assert labels[0] == ("Formal request and documents may be required (provisional arrest may end)", True)  # day 18
     assert ("Late", True) in labels
     assert ("Later", False) in labels
+
+
+def test_legal_basis_is_picked_from_the_law_and_checked(case, supervisor):
+    req = actions.do_create_request(case, kind="extradition", direction="outgoing", subject="s",
+                                    requesting_state="FR", requested_state="DE", acting_user=supervisor)
+    assert req.legal_basis_instrument == "EU-EAW"  # between two EU States the EAW replaces CETS-024
+    with pytest.raises(InvalidInput) as e:
+        actions.do_create_request(case, kind="extradition", direction="outgoing", subject="s",
+                                  requesting_state="FR", requested_state="DE", legal_basis_instrument="CETS-024",
+                                  acting_user=supervisor)
+    assert "applicable: EU-EAW" in e.value.errors["legal_basis_instrument"]
+    mla = actions.do_create_request(case, kind="mla", direction="outgoing", subject="records",
+                                    requesting_state="DE", requested_state="IE", acting_user=supervisor)
+    assert mla.legal_basis_instrument != "EU-EIO"  # Ireland does not take part in the EIO
+
+
+def test_no_legal_basis_still_allows_the_request_but_records_none(case, supervisor):
+    req = actions.do_create_request(case, kind="extradition", direction="outgoing", subject="s",
+                                    requesting_state="US", requested_state="CN", acting_user=supervisor)
+    assert req.legal_basis_instrument == ""
+    assert actions.legal_basis_options("extradition", "US", "CN").reason

@@ -137,3 +137,24 @@ def test_oversight_finds_a_case_by_reference_then_states_a_purpose(login, case, 
     # Other roles do not get this door.
     other = login(caseworker).get("/cases/?reference=" + case.reference)
     assert other.status_code == 200
+
+
+def test_request_page_shows_legal_basis_options_and_law_clocks(login, extradition, supervisor):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    c = login(supervisor)
+    day = timezone.localdate() - dt.timedelta(days=2)
+    actions.do_transition_request(extradition, "request_provisional_arrest", acting_user=supervisor)
+    actions.do_transition_request(extradition, "record_provisional_arrest", acting_user=supervisor, effective_date=day)
+    html = c.get(f"/requests/{extradition.pk}/").content.decode()
+    basis = html.split('id="legal-basis"')[1].split("</div>")[0]
+    assert "CETS-024" in basis and "chosen" in basis
+    clocks = html.split('id="law-clocks"')[1].split("</table>")[0]
+    assert "provisional_arrest_release" in clocks and (day + dt.timedelta(days=40)).isoformat() in clocks
+    # Choose another applicable instrument; an inapplicable one is refused with the reason.
+    resp = c.post(f"/requests/{extradition.pk}/legal-basis/", {"instrument": "EU-EAW"}, follow=True)
+    assert "does not apply between IT and CH" in resp.content.decode()
+    extradition.refresh_from_db()
+    assert extradition.legal_basis_instrument == "CETS-024"

@@ -18,7 +18,10 @@ from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 from pydantic import Field
 
+from comity import law
 from comity.accounts.actions import authenticate_token
+from comity.api.law_api import law_error_body
+from comity.api.law_api import router as law_router
 from comity.accounts.models import TokenScope, User
 from comity.cases import actions
 from comity.cases.access import MEMBER_PURPOSE, PurposeRequired
@@ -60,6 +63,11 @@ def _purpose(request, exc):
     return api.create_response(request, {"errors": {"purpose": "oversight users must state a purpose "
                                                                 "(query parameter `purpose`) to open a case"}},
                                status=422)
+
+
+@api.exception_handler(law.LawError)
+def _law_error(request, exc: law.LawError):
+    return api.create_response(request, law_error_body(exc), status=422)
 
 
 @api.exception_handler(ValidationError)
@@ -107,6 +115,9 @@ def _read_case(request, case_id: int, purpose: str | None) -> tuple[Case, str]:
         actions.do_open_case_for_oversight(case, purpose=purpose, acting_user=request.user, via="api")
         return case, purpose.strip()
     raise NotFound("No such case.")
+
+
+api.add_router("/law", law_router)
 
 
 # --- schemas ---------------------------------------------------------------------------------------

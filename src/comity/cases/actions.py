@@ -15,7 +15,7 @@ from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from comity import audit
+from comity import audit, law
 from comity.accounts.models import Role, User
 from comity.cases import ftm
 from comity.cases.lifecycle import lifecycle
@@ -150,6 +150,42 @@ def _choice_error(value, choices, *, required=True) -> str | None:
     return None
 
 
+# Request kinds as the computable law names its kinds of cooperation.
+LAW_KIND = {"mla": "mla", "extradition": "extradition", "transfer": "transfer", "asset_recovery": "asset_recovery"}
+
+
+def legal_basis_options(kind: str, requesting_state: str, requested_state: str, on_date=None):
+    """The instruments in force between the two States for this kind of request, in order of use
+    (comity.law.legal_basis), or None for kinds the law library does not cover (INTERPOL notices)."""
+    if kind not in LAW_KIND:
+        return None
+    try:
+        return law.legal_basis(requesting_state.upper(), requested_state.upper(), LAW_KIND[kind],
+                               on_date or timezone.localdate())
+    except law.LawError:
+        return None
+
+
+def _choose_legal_basis(kind, requesting_state, requested_state, instrument, free_text):
+    """Check a chosen instrument against the law, or pick the first applicable one.
+    Returns (instrument id, legal basis text, error or None)."""
+    options = legal_basis_options(kind, requesting_state, requested_state)
+    if options is None:
+        return instrument, free_text, None
+    by_id = {r.instrument: r for r in options}
+    if instrument:
+        if instrument not in by_id:
+            valid = ", ".join(by_id) or f"none ({options.reason})"
+            return instrument, free_text, (f"{instrument!r} does not apply between {requesting_state.upper()} and "
+                                           f"{requested_state.upper()} for this request; applicable: {valid}")
+        chosen = by_id[instrument]
+    elif options:
+        chosen = options[0]
+    else:
+        return "", free_text, None  # no legal basis: the request may still be made; the page says why
+    return chosen.instrument, free_text or f"{chosen.title} ({chosen.citation})"[:300], None
+
+
 def do_create_request(case: Case, *, kind: str, direction: str, subject: str, requesting_state: str,
                       requested_state: str, requesting_authority: str = "", requested_authority: str = "",
                       urgency: str = Urgency.NORMAL, urgency_reason: str = "", legal_basis: str = "",
@@ -183,6 +219,9 @@ def do_create_request(case: Case, *, kind: str, direction: str, subject: str, re
     if case.state != Case.State.OPEN:
         errors["case"] = "the case is closed"
     _check(errors)
+    legal_basis_instrument, legal_basis, basis_error = _choose_legal_basis(
+        kind, requesting_state, requested_state, (legal_basis_instrument or "").strip(), (legal_basis or "").strip())
+    _check({"legal_basis_instrument": basis_error})
     lc = lifecycle(kind)
     with transaction.atomic():
         req = CooperationRequest.objects.create(
@@ -191,13 +230,56 @@ def do_create_request(case: Case, *, kind: str, direction: str, subject: str, re
             requesting_state=requesting_state.upper(), requested_state=requested_state.upper(),
             requesting_authority=requesting_authority.strip(), requested_authority=requested_authority.strip(),
             urgency=urgency or Urgency.NORMAL, urgency_reason=urgency_reason.strip(),
-            legal_basis=legal_basis.strip(), legal_basis_instrument=legal_basis_instrument.strip(),
+            legal_basis=legal_basis, legal_basis_instrument=legal_basis_instrument,
             status=lc.initial[direction], created_by=acting_user)
         Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
         audit.record("request.created", actor=acting_user, case=case, obj=req, via=via,
                      new={"reference": req.reference, "kind": kind, "direction": direction, "status": req.status,
-                          "requesting_state": req.requesting_state, "requested_state": req.requested_state})
+                          "requesting_state": req.requesting_state, "requested_state": req.requested_state,
+                          "legal_basis_instrument": req.legal_basis_instrument})
     return req
+
+
+def do_set_legal_basis(req: CooperationRequest, *, instrument: str, acting_user: User, via: str = "web"):
+    """Choose another applicable instrument as the request's legal basis."""
+    require_member(req.case, acting_user)
+    if req.is_terminal:
+        raise InvalidInput({"legal_basis_instrument": "the request has ended"})
+    chosen, text, error = _choose_legal_basis(req.kind, req.requesting_state, req.requested_state,
+                                              (instrument or "").strip(), "")
+    if not (instrument or "").strip():
+        error = "choose an instrument"
+    _check({"legal_basis_instrument": error})
+    with transaction.atomic():
+        old = {"legal_basis_instrument": req.legal_basis_instrument, "legal_basis": req.legal_basis}
+        req.legal_basis_instrument, req.legal_basis = chosen, text
+        req.save(update_fields=["legal_basis_instrument", "legal_basis", "updated_at"])
+        audit.record("request.legal_basis_set", actor=acting_user, case=req.case_id, obj=req, via=via, old=old,
+                     new={"legal_basis_instrument": chosen, "legal_basis": text})
+    return req
+
+
+def law_clocks(req: CooperationRequest, events: dict) -> list:
+    """Deadlines the computable law derives from these events under the request's instrument
+    (business days and public holidays of the requested State where the rule says so)."""
+    if not req.legal_basis_instrument or not events:
+        return []
+    law_kind = LAW_KIND.get(req.kind, "notices")
+    try:
+        return law.clocks(law_kind, req.legal_basis_instrument, events, requested_state=req.requested_state)
+    except law.LawError:
+        return []
+
+
+def request_events(req: CooperationRequest) -> dict:
+    """The computable-law events recorded by a request's transitions: {event: latest day}."""
+    lc = req.lifecycle
+    events = {}
+    for step in req.transitions.all():
+        t = lc.transition(step.name)
+        for e in (t.events if t else ()):
+            events[e] = step.effective_date
+    return events
 
 
 def available_transitions(req: CooperationRequest, user: User) -> list[dict]:
@@ -249,6 +331,9 @@ def do_transition_request(req: CooperationRequest, transition: str, *, acting_us
             Deadline.objects.filter(request=req, status=Deadline.Status.OPEN).update(
                 status=Deadline.Status.CLOSED, closed_at=now)
         started = []
+        # Where the computable law has the rule for this event and instrument, its due date (which
+        # rolls over holidays where the rule says so) and its citation replace the declared ones.
+        law_due = {c.code: c for c in law_clocks(req, {e: day for e in t.events}) if c.start_event in t.events}
         for code in t.starts_clocks:
             clock = lc.clocks[code]
             if not clock.applies_to(req.legal_basis_instrument):
@@ -256,9 +341,11 @@ def do_transition_request(req: CooperationRequest, transition: str, *, acting_us
             # A clock restarted by a later step replaces the earlier one.
             Deadline.objects.filter(request=req, code=code, status=Deadline.Status.OPEN).update(
                 status=Deadline.Status.CLOSED, closed_at=now)
+            computed = law_due.get(code)
             d = Deadline.objects.create(case_id=req.case_id, request=req, code=code, label=clock.label,
-                                        due=clock.due_from(day), citation=clock.citation, legal=clock.legal,
-                                        started_by=step)
+                                        due=computed.due if computed else clock.due_from(day),
+                                        citation=(computed.citation if computed else clock.citation)[:200],
+                                        legal=clock.legal, started_by=step)
             started.append({"code": code, "due": d.due})
         audit.record("request.transition", actor=acting_user, case=req.case_id, obj=req, via=via,
                      old={"status": old_status},

@@ -19,6 +19,7 @@ DATA = Path(__file__).parent / "data" / "lifecycles.yaml"
 ROLES = {"admin", "supervisor", "caseworker", "prosecutor", "defence", "oversight"}
 DIRECTIONS = ("outgoing", "incoming")
 NOTICE_ACTIONS = ("publication", "ccf_challenge")
+from comity.law import EVENTS as LAW_EVENTS  # noqa: E402  (pure package, no data loaded on import)
 
 
 class LifecycleError(ValueError):
@@ -61,6 +62,7 @@ class Transition:
     direction: str | None = None
     notice_action: str | None = None
     starts_clocks: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
 
     def matches(self, *, status: str, direction: str, notice_action: str | None) -> bool:
         """Whether this transition leads out of `status` for a request with these attributes."""
@@ -146,10 +148,14 @@ def _parse(kind: str, raw: dict) -> Lifecycle:
         for c in t.get("starts_clocks") or []:
             if c not in clocks:
                 _fail(kind, f"{where}.starts_clocks", f"{c!r} is not a declared clock")
+        events = t.get("event") or []
+        for e in events:
+            if e not in LAW_EVENTS:
+                _fail(kind, f"{where}.event", f"{e!r} is not a computable-law event ({', '.join(LAW_EVENTS)})")
         transitions.append(Transition(name=name, label=t.get("label", name), sources=frozenset(t.get("from") or []),
                                       target=t["to"], roles=frozenset(roles), direction=t.get("direction"),
                                       notice_action=t.get("notice_action"),
-                                      starts_clocks=tuple(t.get("starts_clocks") or [])))
+                                      starts_clocks=tuple(t.get("starts_clocks") or []), events=tuple(events)))
     return Lifecycle(kind=kind, label=raw.get("label", kind), states=dict(states), initial=dict(initial),
                      terminal=terminal, transitions=tuple(transitions), clocks=clocks)
 

@@ -28,9 +28,12 @@ class RequestForm(forms.Form):
     requested_authority = forms.CharField(max_length=200, required=False)
     urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.NORMAL)
     urgency_reason = forms.CharField(max_length=500, required=False)
-    legal_basis = forms.CharField(max_length=300, required=False, help_text="Treaty or law relied on")
-    legal_basis_instrument = forms.CharField(max_length=60, required=False,
-                                             help_text="Instrument id if known: CETS-024, EU-EAW, EU-EIO …")
+    legal_basis_instrument = forms.CharField(
+        max_length=60, required=False, label="Legal basis (instrument id)",
+        help_text="Leave empty to use the first instrument that applies between the two States "
+                  "(see the Law pages); you can choose another on the request page.")
+    legal_basis = forms.CharField(max_length=300, required=False, label="Legal basis (text, optional)",
+                                  help_text="How the request cites it, if you want to say more")
 
 
 class TransitionForm(forms.Form):

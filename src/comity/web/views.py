@@ -316,7 +316,10 @@ def request_detail(request, pk, form=None, link_form=None):
     deadlines = Deadline.objects.filter(request=req).order_by("status", "due")
     links = list(RequestLink.objects.filter(Q(from_request=req) | Q(to_request=req))
                  .select_related("from_request", "to_request"))
+    options = actions.legal_basis_options(req.kind, req.requesting_state, req.requested_state)
+    events = actions.request_events(req)
     return render(request, "request_detail.html", {
+        "basis_options": options, "events": events, "law_clocks": actions.law_clocks(req, events),
         "req": req, "steps": actions.available_transitions(req, request.user), "transitions": transitions,
         "initial_label": initial,
         "deadlines": deadlines, "links": links, "today": timezone.localdate(),
@@ -346,6 +349,20 @@ def request_transition(request, pk):
     resp = request_detail(request, pk, form=form)
     resp.status_code = 400
     return resp
+
+
+@login_required
+@require_POST
+def request_legal_basis(request, pk):
+    req, _ = _request_or_404(request, pk)
+    if not actions.is_member(req.case, request.user):
+        raise Http404("No such request.")
+    try:
+        actions.do_set_legal_basis(req, instrument=request.POST.get("instrument", ""), acting_user=request.user)
+        messages.success(request, f"Legal basis is now {req.legal_basis_instrument}.")
+    except InvalidInput as e:
+        messages.error(request, "; ".join(f"{k}: {v}" for k, v in e.errors.items()))
+    return redirect("request_detail", pk=req.pk)
 
 
 @login_required

@@ -1,0 +1,82 @@
+"""Public API on the computable law (no token needed: the law is public). Answers in the same
+shapes as `comity law … --json`."""
+
+from __future__ import annotations
+
+from ninja import Router, Schema
+
+from comity import law
+
+router = Router(tags=["law"], auth=None)
+
+
+class LawErrorOut(Schema):
+    errors: dict[str, str]
+    message: str
+
+
+class BasisItem(Schema):
+    instrument: str
+    title: str
+    citation: str
+    why: str
+    tier: str
+    instrument_kind: str
+    verified: bool
+    caveats: list[str]
+
+
+class BasisOut(Schema):
+    requesting: str
+    requested: str
+    kind: str
+    date: str
+    legal_basis: list[BasisItem]
+    reason: str
+    excluded: list[dict]
+
+
+class ClockIn(Schema):
+    kind: str
+    instrument: str
+    events: dict[str, str]
+    requested_state: str | None = None
+
+
+
+def law_error_body(exc: law.LawError) -> dict:
+    errors = {}
+    for e in exc.errors or []:
+        errors[str(e.get("field", "input"))] = str(e.get("reason", ""))
+    return {"errors": errors or {"input": exc.message}, "message": exc.message}
+
+
+@router.get("/basis", response={200: BasisOut, 422: LawErrorOut},
+            summary="Instruments in force between two States for a kind of cooperation, in the order to use them")
+def basis(request, requesting: str, requested: str, kind: str = "extradition", date: str | None = None):
+    return law.legal_basis(requesting.upper(), requested.upper(), kind, date or None).as_dict()
+
+
+@router.get("/instruments", summary="All instruments (id, title, kind, scope)")
+def instruments(request):
+    return [{"id": i.id, "title": i.title, "kind": i.kind, "scope": list(i.scope), "parties": len(i.parties)}
+            for i in sorted(law.instruments(), key=lambda i: i.id)]
+
+
+@router.get("/instruments/{instrument_id}", response={200: dict, 422: LawErrorOut},
+            summary="An instrument with its parties, dates, reservations and key articles")
+def instrument(request, instrument_id: str):
+    return law.instrument(instrument_id).as_dict()
+
+
+@router.get("/countries/{state}", response={200: dict, 422: LawErrorOut},
+            summary="A country profile, each fact with its source and whether it is verified")
+def country(request, state: str):
+    return law.country_profile(state.upper()).as_dict()
+
+
+@router.post("/clocks", response={200: list[dict], 422: LawErrorOut},
+             summary="Legal deadlines started by events under an instrument")
+def clocks(request, payload: ClockIn):
+    return [c.as_dict() if hasattr(c, "as_dict") else c.__dict__ for c in
+            law.clocks(payload.kind, payload.instrument, payload.events, requested_state=payload.requested_state)]

@@ -1,0 +1,213 @@
+"""Public functions of ``comity.law``. Plain data in, plain data (dataclasses) out; no Django.
+
+The validated data set is loaded once per process (``get_law``); tests and tools can swap it with
+``use_law`` (for example a fixture data set with its own country profiles).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+from typing import Any
+
+from .basis import LegalBasis, find_legal_basis
+from .clocks import Clock, compute_clocks, normalise_events
+from .errors import InvalidInput, UnknownInstrument, UnknownParameter, UnknownState, field_error
+from .loader import LawData, load_law, parse_date
+from .model import COOPERATION_KINDS, CountryProfile, Instrument, OffenceCategory, ParameterValue
+
+_lock = threading.Lock()
+_law: LawData | None = None
+
+
+def get_law() -> LawData:
+    """The process-wide validated data set (loaded on first use)."""
+    global _law
+    if _law is None:
+        with _lock:
+            if _law is None:
+                _law = load_law()
+    return _law
+
+
+def use_law(law: LawData | None = None, *, data_dir: str | Path | None = None,
+            profiles_dir: str | Path | None = None) -> LawData:
+    """Replace the process-wide data set (pass nothing to reload the packaged data)."""
+    global _law
+    if law is None:
+        kwargs: dict[str, Any] = {}
+        if data_dir is not None:
+            kwargs["data_dir"] = data_dir
+        if profiles_dir is not None:
+            kwargs["profiles_dir"] = profiles_dir
+        law = load_law(**kwargs)
+    with _lock:
+        _law = law
+    return law
+
+
+# ---------------------------------------------------------------------------------------- input checks
+
+
+def check_state(value: Any, field: str = "state", law: LawData | None = None) -> str:
+    law = law or get_law()
+    if not isinstance(value, str) or not value.strip():
+        raise field_error(field, "an ISO 3166-1 alpha-2 code is required", value, UnknownState)
+    code = value.strip().upper()
+    if code not in law.state_names:
+        raise field_error(field, "not an ISO 3166-1 alpha-2 code", value, UnknownState)
+    return code
+
+
+def check_date(value: Any, field: str = "date") -> dt.date:
+    if value is None:
+        return dt.datetime.now(dt.timezone.utc).date()
+    day = parse_date(value)
+    if day is None:
+        raise field_error(field, "not a date (YYYY-MM-DD)", value)
+    return day
+
+
+def check_kind(value: Any, field: str = "kind") -> str:
+    if value not in COOPERATION_KINDS:
+        raise field_error(field, f"must be one of {', '.join(COOPERATION_KINDS)}", value)
+    return value
+
+
+# ---------------------------------------------------------------------------------------- public API
+
+
+def legal_basis(requesting: str, requested: str, kind: str, on_date: dt.date | str | None = None) -> LegalBasis:
+    """Instruments on which ``requesting`` can ask ``requested`` for ``kind`` of cooperation on ``on_date``.
+
+    Returns a ``LegalBasis``: a list of ``BasisResult`` in the order a practitioner would rely on them
+    (empty when there is none), with ``.reason`` (why, or why none) and ``.excluded`` (what was considered and
+    left out, and why). ``kind`` is extradition | mla | transfer | asset_recovery; ``on_date`` defaults to today.
+    """
+    law = get_law()
+    rq = check_state(requesting, "requesting", law)
+    rd = check_state(requested, "requested", law)
+    kind = check_kind(kind)
+    on = check_date(on_date, "on_date")
+    if rq == rd:
+        raise field_error("requested", "must differ from the requesting state", requested)
+    return find_legal_basis(law, rq, rd, kind, on)
+
+
+def country_profile(state: str) -> CountryProfile:
+    """The sourced profile of ``state`` (UnknownState if the code is invalid or no profile exists)."""
+    law = get_law()
+    code = check_state(state, "state", law)
+    prof = law.profiles.get(code)
+    if prof is None:
+        raise field_error("state", "no country profile for this state", code, UnknownState)
+    return prof
+
+
+def instrument(instrument_id: str) -> Instrument:
+    """An instrument with its parties, reservations and key articles."""
+    law = get_law()
+    if not isinstance(instrument_id, str) or instrument_id not in law.instruments:
+        # be forgiving about case for the non-bilateral ids (cets-024 -> CETS-024)
+        key = instrument_id.upper() if isinstance(instrument_id, str) else None
+        if key in law.instruments:
+            return law.instruments[key]
+        raise field_error("instrument", "unknown instrument", instrument_id, UnknownInstrument)
+    return law.instruments[instrument_id]
+
+
+def instruments() -> list[Instrument]:
+    return sorted(get_law().instruments.values(), key=lambda i: i.id)
+
+
+def parameter(name: str, on_date: dt.date | str | None = None) -> ParameterValue:
+    """The value of a dated legal parameter in force on ``on_date`` (default today)."""
+    law = get_law()
+    param = law.parameters.get(name)
+    if param is None:
+        raise field_error("name", "unknown parameter", name, UnknownParameter)
+    on = check_date(on_date, "on_date")
+    value = param.at(on)
+    if value is None:
+        raise field_error("on_date", f"parameter {name} has no value before {param.values[0][0]}", on, InvalidInput)
+    return value
+
+
+def clocks(kind: str, instrument: str, events: Any, requested_state: str | None = None) -> list[Clock]:
+    """Deadlines started by ``events`` ({event: date}) under ``instrument``.
+
+    Events: provisional_arrest, arrest, consent, request_received, final_decision, surrender_date,
+    recognition_decision, presence_no_longer_required. ``kind`` is the cooperation kind the clocks belong to
+    (extradition, mla, notices). Public holidays of ``requested_state`` are used where a rule rolls a deadline
+    to the next working day or counts business days.
+    """
+    law = get_law()
+    state = check_state(requested_state, "requested_state", law) if requested_state else None
+    if kind not in (*COOPERATION_KINDS, "notices"):
+        raise field_error("kind", "must be one of extradition, mla, transfer, asset_recovery, notices", kind)
+    return compute_clocks(law, kind, instrument, normalise_events(events), state)
+
+
+def offence_category(code: str) -> OffenceCategory:
+    law = get_law()
+    if code not in law.offences:
+        raise field_error("code", "unknown offence category", code)
+    return law.offences[code]
+
+
+def offence_categories(list_name: str | None = None) -> list[OffenceCategory]:
+    return [c for c in get_law().offences.values() if list_name is None or c.list == list_name]
+
+
+def iccs(code: str) -> dict[str, str]:
+    law = get_law()
+    if code not in law.iccs:
+        raise field_error("code", "unknown ICCS code", code)
+    return {"code": code, **law.iccs[code]}
+
+
+def coverage(law: LawData | None = None) -> dict[str, Any]:
+    """Counts for `comity law check`: what is there, what is missing, what is unverified."""
+    law = law or get_law()
+    parties = sum(len(i.parties) for i in law.instruments.values())
+    unverified_parties = sum(1 for i in law.instruments.values() for p in i.parties.values() if not p.verified)
+    undated = sum(1 for i in law.instruments.values() for p in i.parties.values() if p.entry_into_force is None)
+    reservations = sum(len(p.reservations) for i in law.instruments.values() for p in i.parties.values())
+    unverified_res = sum(1 for i in law.instruments.values() for p in i.parties.values()
+                         for r in p.reservations if not r.verified)
+    articles = sum(len(i.articles) for i in law.instruments.values())
+    unverified_articles = sum(1 for i in law.instruments.values() for a in i.articles if not a.verified)
+    profile_facts = sum(len(p.facts) for p in law.profiles.values())
+    unverified_profile_facts = sum(1 for p in law.profiles.values() for f in p.facts.values() if not f.verified)
+    members = law.interpol_members.get("members", ())
+    by_kind: dict[str, int] = {}
+    for inst in law.instruments.values():
+        by_kind[inst.kind] = by_kind.get(inst.kind, 0) + 1
+    param_values = sum(len(p.values) for p in law.parameters.values())
+    unverified_params = sum(1 for p in law.parameters.values() for v in p.values if not v[3])
+    return {
+        "instruments": len(law.instruments),
+        "instruments_by_kind": by_kind,
+        "instruments_unverified": sum(1 for i in law.instruments.values() if not i.verified),
+        "parties": parties,
+        "parties_unverified": unverified_parties,
+        "parties_without_entry_into_force_date": undated,
+        "reservations": reservations,
+        "reservations_unverified": unverified_res,
+        "articles": articles,
+        "articles_unverified": unverified_articles,
+        "parameters": len(law.parameters),
+        "parameter_values_unverified": unverified_params,
+        "clock_rules": len(law.clock_rules),
+        "offence_categories": len(law.offences),
+        "iccs_codes": len(law.iccs),
+        "profiles": len(law.profiles),
+        "profile_facts": profile_facts,
+        "profile_facts_unverified": unverified_profile_facts,
+        "interpol_members": len(members),
+        "interpol_members_without_profile": sorted(s for s in members if s not in law.profiles),
+        "unverified_facts_total": unverified_parties + unverified_res + unverified_articles
+        + unverified_profile_facts + unverified_params,
+        "fingerprint": law.fingerprint,
+    }

@@ -1,0 +1,381 @@
+"""Legal-basis finder: which instruments a practitioner would rely on between two states, in order.
+
+Base rule: an instrument applies between the requesting and the requested state for a kind of cooperation
+when its scope covers that kind and it is in force for both states on the date asked about.
+
+Named exceptions, applied in this order (each one records why an instrument was left out):
+
+1. EU replacement. Between Member States taking part, an EU act replaces the corresponding Council of
+   Europe conventions (EAW FD Art 31; EIO Directive Art 34; FD 2008/909 Art 26) and bilateral treaties of
+   the same kind; the EAW replaces all previous extradition instruments (FD recital 11). The EU-UK TCA Title VII likewise replaces the ECE between the UK and Member States.
+2. Protocols and supplementing conventions apply only with the convention they supplement.
+3. Agreements of the Union with a third state (EU-UK TCA, EU-US) apply only between that state and a
+   Member State.
+4. Conventions usable as a legal basis for extradition (UNTOC 16(4), UNCAC 44(5), 1988 Convention 6(3),
+   Budapest 24(3)): a requested state that makes extradition conditional on a treaty must accept the
+   Convention as the legal basis (UNTOC 16(5)). Excluded when it has declared it does not, or when its
+   profile says treaty_only and no acceptance is recorded. A requested state that needs no treaty treats
+   Convention offences as extraditable only "between themselves" (UNTOC 16(6), UNCAC 44(7), 1988 6(4),
+   Budapest 24(4)), i.e. when the requesting state needs no treaty either.
+5. Domestic statute of the requested state (UK Extradition Act 2003): applies to designated territories.
+6. Reciprocity: where the requested state's profile allows extradition without a treaty, and nothing
+   else applies; not when the requested state needs reciprocity and the requesting state, needing a
+   treaty itself (the US), cannot offer it.
+
+Order: EU acts; EU agreements with third states; bilateral treaties (EU-US agreements right after them);
+regional conventions (Council of Europe, OAS, ...), each followed by its protocols; UN conventions;
+domestic statute; reciprocity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from .model import COOPERATION_KINDS, Instrument
+
+if TYPE_CHECKING:
+    from .loader import LawData
+
+_TIER_RANK = {"eu": 1.0, "eu_third_country": 2.0, "bilateral": 3.0, "regional": 4.0, "un": 5.0, "domestic": 6.0}
+
+#: Reservation effects worth showing as caveats, per kind of cooperation.
+_CAVEAT_EFFECTS = {
+    "extradition": ("refuses_nationals", "nationals_definition", "limits_scope"),
+    "mla": ("search_seizure_conditions", "limits_scope"),
+    "transfer": ("limits_scope",),
+    "asset_recovery": ("search_seizure_conditions", "limits_scope"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BasisResult:
+    """One instrument on which the request can rest, and why."""
+
+    instrument: str
+    title: str
+    citation: str
+    why: str
+    tier: str
+    instrument_kind: str
+    verified: bool  # all facts used (instrument, both party records) are verified
+    caveats: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "instrument": self.instrument,
+            "title": self.title,
+            "citation": self.citation,
+            "why": self.why,
+            "tier": self.tier,
+            "instrument_kind": self.instrument_kind,
+            "verified": self.verified,
+            "caveats": list(self.caveats),
+        }
+
+
+class LegalBasis(list):
+    """Ordered list of BasisResult, plus the overall ``reason`` and the instruments considered but excluded.
+
+    An empty list means no legal basis was found; ``reason`` then says why.
+    """
+
+    def __init__(self, items: list[BasisResult], *, requesting: str, requested: str, kind: str,
+                 on_date: dt.date, reason: str | Callable[[], str], excluded: list[dict[str, str]]):
+        super().__init__(items)
+        self.requesting = requesting
+        self.requested = requested
+        self.kind = kind
+        self.on_date = on_date
+        self._reason = reason  # text, or a function building it on first access (bulk queries skip it)
+        self.excluded = excluded
+
+    @property
+    def reason(self) -> str:
+        """Why these instruments apply, or why none does."""
+        if callable(self._reason):
+            self._reason = self._reason()
+        return self._reason
+
+    @property
+    def found(self) -> bool:
+        return bool(self)
+
+    @property
+    def instruments(self) -> list[str]:
+        return [r.instrument for r in self]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requesting": self.requesting,
+            "requested": self.requested,
+            "kind": self.kind,
+            "date": self.on_date.isoformat(),
+            "legal_basis": [r.as_dict() for r in self],
+            "reason": self.reason,
+            "excluded": list(self.excluded),
+        }
+
+
+@dataclass
+class _Candidate:
+    inst: Instrument
+    status: bool | None  # True in force for both; None: a date is not recorded
+    why: str
+    caveats: list[str] = field(default_factory=list)
+    verified: bool = True
+
+
+def _fmt(day: dt.date) -> str:
+    return day.isoformat()
+
+
+def _pair_status(inst: Instrument, a: str, b: str, on: dt.date, names: dict[str, str]) -> tuple[bool | None, str, bool]:
+    """(status, explanation, verified) for instrument ``inst`` between ``a`` and ``b`` on ``on``."""
+    pa, pb = inst.parties.get(a), inst.parties.get(b)
+    if pa is None or pb is None:
+        missing = a if pa is None else b
+        return False, f"{names.get(missing, missing)} is not a party", True
+    not_before = inst.entry_into_force or inst.adopted
+    sa, sb = pa.in_force(on, not_before), pb.in_force(on, not_before)
+    if sa is False or sb is False:
+        p = pa if sa is False else pb
+        if p.withdrawal is not None and on >= p.withdrawal:
+            return False, f"ceased to apply to {p.state} on {_fmt(p.withdrawal)}", p.verified
+        start = p.entry_into_force or not_before
+        return False, f"not yet in force for {p.state} on {_fmt(on)} (from {_fmt(start) if start else 'unknown'})", p.verified
+    verified = inst.verified and pa.verified and pb.verified
+    if sa is None or sb is None:
+        unknown = [p.state for p, s in ((pa, sa), (pb, sb)) if s is None]
+        return None, "in force for both; date for " + ", ".join(unknown) + " not recorded", False
+    since = max(d for d in (pa.entry_into_force, pb.entry_into_force) if d is not None)
+    return True, f"in force between {a} and {b} since {_fmt(since)}", verified
+
+
+def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, on: dt.date) -> LegalBasis:
+    names = law.state_names
+    excluded: list[dict[str, str]] = []
+    profile = law.profiles.get(requested)
+    basis_value = profile.value("extradition_basis") if profile else None
+
+    per_state = law.by_kind_state[kind]
+    common = per_state.get(requesting, frozenset()) & per_state.get(requested, frozenset())
+    pool: list[Instrument] = [i for i in law.by_kind[kind] if i.id in common]
+    pair = (requesting, requested) if requesting < requested else (requested, requesting)
+    pool += [i for i in law.bilateral.get(pair, ()) if kind in i.scope]
+
+    cands: dict[str, _Candidate] = {}
+    for inst in pool:
+        if inst.tier == "domestic":
+            continue
+        if inst.third_states:
+            if (requesting in inst.third_states) == (requested in inst.third_states):
+                continue  # applies only between a third state and a Member State
+        if requesting not in inst.parties or requested not in inst.parties:
+            continue
+        status, why, verified = _pair_status(inst, requesting, requested, on, names)
+        if status is False:
+            excluded.append({"instrument": inst.id, "why": why})
+            continue
+        cands[inst.id] = _Candidate(inst, status, why, verified=verified)
+
+    # Exception 1: replacement by EU acts / EU agreements (only when certainly in force).
+    for cand in list(cands.values()):
+        inst = cand.inst
+        if cand.status is not True:
+            continue
+        replaced = set(inst.replaces.get(kind, ()))
+        for other in list(cands.values()):
+            oi = other.inst
+            if oi.id == inst.id:
+                continue
+            if (oi.id in replaced or kind in inst.replaces_all
+                    or (kind in inst.replaces_bilateral and oi.tier == "bilateral")):
+                del cands[oi.id]
+                excluded.append({"instrument": oi.id, "why": f"replaced by {inst.id} between these states: "
+                                 f"{inst.replaces_citation or inst.citations.get(kind, inst.id)}"})
+
+    # Exception 2: protocols only with their convention.
+    for cand in list(cands.values()):
+        parent = cand.inst.supplements
+        if parent and parent not in cands:
+            del cands[cand.inst.id]
+            excluded.append({"instrument": cand.inst.id, "why": f"supplements {parent}, which does not apply"})
+
+    # Exception 4: conventions that are a legal basis for extradition only if the requested state accepts that.
+    req_profile = law.profiles.get(requesting)
+    requesting_basis = req_profile.value("extradition_basis") if req_profile else None
+    if kind == "extradition":
+        for cand in list(cands.values()):
+            inst = cand.inst
+            if not inst.extradition_basis_article:
+                continue
+            art = f"{inst.short_title} Art {inst.extradition_basis_article}"
+            mutual = f"{inst.short_title} Art {inst.extradition_mutual_article or '?'}"
+            party = inst.parties[requested]
+            effects = party.effects()
+            drop = None
+            if "not_legal_basis_for_extradition" in effects:
+                note = next(r for r in party.reservations if r.effect == "not_legal_basis_for_extradition")
+                drop = (f"{requested} does not take the Convention as a legal basis for extradition "
+                        f"(Art {note.article}: {note.text})")
+            elif "legal_basis_for_extradition" in effects:
+                cand.why += f"; {requested} accepts the Convention as a legal basis for extradition ({art})"
+            elif basis_value == "treaty_only":
+                drop = (f"{requested} makes extradition conditional on a treaty and is not recorded as accepting "
+                        f"the Convention as a legal basis ({art})")
+            elif basis_value is None:
+                cand.caveats.append(f"no profile for {requested}: check whether it accepts the Convention as a legal "
+                                    f"basis for extradition ({art})")
+                cand.verified = False
+            elif requesting_basis == "treaty_only":
+                # Art 16(6) UNTOC and its analogues: offences are extraditable "between themselves" only among
+                # states that do not make extradition conditional on a treaty.
+                drop = (f"{requested} does not require a treaty, but {requesting} does (treaty_only): the "
+                        f"Convention makes its offences extraditable only between states that do not require a "
+                        f"treaty ({mutual}), and {art} helps only a requested state that requires one")
+            else:
+                cand.why += (f"; neither state requires a treaty, so the Convention's offences are extraditable "
+                             f"between them ({mutual})")
+                if requesting_basis is None:
+                    cand.caveats.append(f"no profile for {requesting}: check that it does not require a treaty")
+                    cand.verified = False
+            if drop:
+                del cands[inst.id]
+                excluded.append({"instrument": inst.id, "why": drop})
+            elif inst.offence_scope:
+                cand.caveats.append(f"only for {inst.offence_scope}")
+    else:
+        for cand in cands.values():
+            if cand.inst.offence_scope:
+                cand.caveats.append(f"only for {cand.inst.offence_scope}")
+
+    # Caveats from the requested state's reservations and declarations.
+    for cand in cands.values():
+        party = cand.inst.parties[requested]
+        for res in party.reservations:
+            if res.effect in _CAVEAT_EFFECTS[kind]:
+                cand.caveats.append(f"{res.kind} by {requested} (Art {res.article}): {res.text}")
+        if cand.status is None:
+            cand.caveats.append("a party's date of entry into force is not recorded; confirm it was bound on "
+                                f"{_fmt(on)}")
+
+    ordered = sorted(cands.values(), key=lambda c: _sort_key(c.inst, cands))
+    results = [
+        BasisResult(
+            instrument=c.inst.id,
+            title=c.inst.title,
+            citation=c.inst.citations.get(kind, c.inst.id),
+            why=c.why,
+            tier=c.inst.tier,
+            instrument_kind=c.inst.kind,
+            verified=c.verified and c.status is True,
+            caveats=tuple(c.caveats),
+        )
+        for c in ordered
+    ]
+
+    # Exception 5: the requested state's own statute (UK Extradition Act 2003).
+    for inst in law.by_kind[kind]:
+        if inst.tier != "domestic" or inst.state != requested:
+            continue
+        if inst.entry_into_force and on < inst.entry_into_force:
+            continue
+        part = next((c for c, members in inst.categories.items() if requesting in members), None)
+        if part is None:
+            excluded.append({"instrument": inst.id, "why": f"{requesting} is not designated under {inst.short_title}"})
+            continue
+        label = inst.category_labels.get(part, part.replace("_", " "))
+        results.append(BasisResult(
+            instrument=inst.id, title=inst.title,
+            citation=inst.citations.get(kind, inst.id) + f"; {requesting}: {label}",
+            why=f"{requested}'s statute governs extradition from {requested}; {requesting} is designated as a {label}",
+            tier="domestic", instrument_kind=inst.kind, verified=False,
+            caveats=("designation lists recalled, not checked against the current Orders",),
+        ))
+
+    # Exception 6: reciprocity, where the requested state extradites without a treaty and nothing else applies.
+    # A requesting state that itself extradites only under a treaty cannot offer reciprocity, so a requested
+    # state whose law asks for it (treaty_or_reciprocity) has no basis; one that extradites under its own
+    # statute without that condition (domestic_law) still can.
+    no_reciprocity = False
+    if kind == "extradition" and not results and basis_value in ("treaty_or_reciprocity", "domestic_law"):
+        fact = profile.fact("extradition_basis") if profile else None
+        caveats = ["subject to the requested state's domestic conditions"]
+        if basis_value == "treaty_or_reciprocity" and requesting_basis == "treaty_only":
+            no_reciprocity = True
+            excluded.append({"instrument": f"reciprocity:{requested}", "why": (
+                f"{requested} extradites without a treaty only on reciprocity, which {requesting} cannot offer: "
+                f"{requesting} requires a treaty for extradition (treaty_only)")})
+        else:
+            if basis_value == "treaty_or_reciprocity":
+                caveats.insert(0, f"needs an assurance of reciprocity from {requesting}")
+            if requesting_basis is None:
+                caveats.append(f"no profile for {requesting}: check that it can give an assurance of reciprocity")
+            results.append(BasisResult(
+                instrument=f"reciprocity:{requested}",
+                title=f"Domestic law of {names.get(requested, requested)} (extradition without a treaty)",
+                citation=(fact.source if fact and fact.source else f"domestic law of {requested}"),
+                why=f"{requested} allows extradition without a treaty ({basis_value}); no treaty in force with "
+                    f"{requesting} on {_fmt(on)}",
+                tier="reciprocity", instrument_kind="domestic_law",
+                verified=bool(fact and fact.verified),
+                caveats=tuple(caveats),
+            ))
+
+    def reason() -> str:
+        return _reason(law, results, requesting, requested, kind, on, basis_value, profile is not None, excluded,
+                       no_reciprocity)
+
+    return LegalBasis(results, requesting=requesting, requested=requested, kind=kind, on_date=on,
+                      reason=reason, excluded=excluded)
+
+
+def _sort_key(inst: Instrument, cands: dict[str, _Candidate]) -> tuple[Any, ...]:
+    def own(i: Instrument) -> tuple[Any, ...]:
+        rank = _TIER_RANK[i.tier] if i.rank is None else i.rank
+        if i.supplements_bilateral:
+            rank = 3.5
+        return (rank, i.order, i.id)
+
+    if inst.supplements and inst.supplements in cands:
+        return (*own(cands[inst.supplements].inst), 1, inst.order, inst.id)
+    return (*own(inst), 0, 0, "")
+
+
+def _reason(law: LawData, results: list[BasisResult], requesting: str, requested: str, kind: str,
+            on: dt.date, basis_value: Any, has_profile: bool, excluded: list[dict[str, str]],
+            no_reciprocity: bool = False) -> str:
+    names = law.state_names
+    rq, rd = names.get(requesting, requesting), names.get(requested, requested)
+    label = {"extradition": "extradition", "mla": "mutual legal assistance", "transfer": "transfer of sentenced "
+             "persons", "asset_recovery": "asset recovery"}[kind]
+    if results:
+        first = results[0]
+        others = f"; then {', '.join(r.instrument for r in results[1:])}" if len(results) > 1 else ""
+        return (f"{label.capitalize()} from {rd} to {rq} on {_fmt(on)}: {first.instrument} applies first "
+                f"({first.why}){others}.")
+    why_not = "; ".join(f"{e['instrument']}: {e['why']}" for e in excluded[:6])
+    tail = f" Considered and excluded: {why_not}." if why_not else ""
+    if kind == "extradition":
+        if basis_value == "treaty_only":
+            return (f"No legal basis: {rd} ({requested}) requires a treaty for extradition (extradition_basis: "
+                    f"treaty_only) and no extradition treaty with {rq} ({requesting}) is in force on "
+                    f"{_fmt(on)} that {rd} accepts as a legal basis.{tail}")
+        if no_reciprocity:
+            return (f"No legal basis: no extradition treaty between {rq} ({requesting}) and {rd} ({requested}) is "
+                    f"in force on {_fmt(on)}; {rd} extradites without a treaty only on reciprocity, and {rq} "
+                    f"requires a treaty for extradition (extradition_basis: treaty_only), so it cannot offer "
+                    f"reciprocity.{tail}")
+        if not has_profile:
+            return (f"No legal basis found: no treaty between {rq} and {rd} in force on {_fmt(on)} is recorded, "
+                    f"and there is no country profile for {requested} to say whether it extradites without a "
+                    f"treaty.{tail}")
+        return f"No legal basis found: no treaty between {rq} and {rd} in force on {_fmt(on)} is recorded.{tail}"
+    return (f"No legal basis found for {label}: no treaty or instrument between {rq} and {rd} in force on "
+            f"{_fmt(on)} is recorded. Assistance may still be sought on the basis of {rd}'s domestic law "
+            f"(letters rogatory, reciprocity), which is not modelled here.{tail}")
+
+
+__all__ = ["BasisResult", "LegalBasis", "find_legal_basis", "COOPERATION_KINDS"]

@@ -1,0 +1,162 @@
+"""Command line for the computable law: ``comity law <command> ...`` (pure; the lead wires it in).
+
+    comity law basis FR DE --kind extradition [--date 2024-01-01] [--json]
+    comity law instrument CETS-024 [--json]
+    comity law country FR [--json]
+    comity law check [--json]
+
+Exit codes: 0 success, 1 data set failed validation (check), 2 bad input (unknown state, instrument, date).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from .errors import DataError, LawError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so that --json callers get a JSON error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise LawError(message, [{"field": "arguments", "reason": message}])
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="comity law", description="Computable law: legal bases, instruments, country profiles.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    b = sub.add_parser("basis", help="legal basis between a requesting and a requested state")
+    b.add_argument("requesting", help="requesting state (ISO 3166-1 alpha-2)")
+    b.add_argument("requested", help="requested state (ISO 3166-1 alpha-2)")
+    b.add_argument("--kind", required=True, help="extradition | mla | transfer | asset_recovery")
+    b.add_argument("--date", default=None, help="date the request is made (YYYY-MM-DD; default today)")
+    b.add_argument("--json", action="store_true")
+
+    i = sub.add_parser("instrument", help="an instrument with its parties and reservations")
+    i.add_argument("id")
+    i.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("country", help="a country profile with each fact's source")
+    c.add_argument("state")
+    c.add_argument("--json", action="store_true")
+
+    k = sub.add_parser("check", help="validate the data set and report coverage")
+    k.add_argument("--json", action="store_true")
+    return p
+
+
+def _wants_json(argv: list[str]) -> bool:
+    return "--json" in argv
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = _wants_json(argv)
+    try:
+        args = _parser().parse_args(argv)
+        return _COMMANDS[args.command](args)
+    except DataError as exc:
+        if as_json:
+            _print_json(exc.as_dict())
+        else:
+            print(str(exc), file=sys.stderr)
+        return 1
+    except LawError as exc:
+        if as_json:
+            _print_json(exc.as_dict())
+        else:
+            print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+
+
+def _basis(args: argparse.Namespace) -> int:
+    from .api import legal_basis
+
+    result = legal_basis(args.requesting, args.requested, args.kind, args.date)
+    if args.json:
+        out = result.as_dict()
+        _print_json(out)
+        return 0
+    print(result.reason)
+    for n, r in enumerate(result, start=1):
+        flag = "" if r.verified else "  [unverified]"
+        print(f"{n}. {r.instrument}: {r.citation}{flag}")
+        print(f"   {r.why}")
+        for cav in r.caveats:
+            print(f"   - {cav}")
+    return 0
+
+
+def _instrument(args: argparse.Namespace) -> int:
+    from .api import instrument
+
+    inst = instrument(args.id)
+    if args.json:
+        _print_json(inst.as_dict())
+        return 0
+    print(f"{inst.id}: {inst.title}")
+    print(f"  kind: {inst.kind}; scope: {', '.join(inst.scope)}; adopted {inst.adopted}; "
+          f"in force {inst.entry_into_force}; source: {inst.source}")
+    for a in inst.articles:
+        print(f"  Art {a.number} {a.heading}: {a.paraphrase}{'' if a.verified else ' [unverified]'}")
+    print(f"  {len(inst.parties)} parties:")
+    for p in sorted(inst.parties.values(), key=lambda p: p.state):
+        dates = f"sig {p.signature or '-'}, rat {p.ratification or '-'}, in force {p.entry_into_force or '-'}"
+        if p.withdrawal:
+            dates += f", ceased {p.withdrawal}"
+        print(f"    {p.state}: {dates}{'' if p.verified else ' [unverified]'}")
+        for r in p.reservations:
+            print(f"        {r.kind} Art {r.article} ({r.effect}): {r.text}")
+    return 0
+
+
+def _country(args: argparse.Namespace) -> int:
+    from .api import country_profile
+
+    prof = country_profile(args.state)
+    if args.json:
+        _print_json(prof.as_dict())
+        return 0
+    print(f"{prof.state}: {prof.name}")
+    for key, fact in prof.facts.items():
+        extra = "".join(f" {k}={v}" for k, v in fact.extra.items() if v not in (None, [], ""))
+        print(f"  {key}: {fact.value}{extra}{'' if fact.verified else ' [unverified]'}")
+        print(f"      source: {fact.source}")
+    if prof.notes:
+        print(f"  notes: {prof.notes}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .api import coverage
+    from .loader import compile_law
+
+    law = compile_law()  # always a fresh, full validation (no cache)
+    report = coverage(law)
+    report["valid"] = True
+    if args.json:
+        _print_json(report)
+        return 0
+    print("legal data set: valid")
+    for key, value in report.items():
+        if key in ("valid",):
+            continue
+        if isinstance(value, list):
+            value = f"{len(value)}" + (f" ({', '.join(value[:20])}{' ...' if len(value) > 20 else ''})" if value else "")
+        print(f"  {key}: {value}")
+    return 0
+
+
+_COMMANDS = {"basis": _basis, "instrument": _instrument, "country": _country, "check": _check}
+
+
+if __name__ == "__main__":  # python -m comity.law.cli
+    raise SystemExit(main())

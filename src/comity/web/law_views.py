@@ -1,0 +1,146 @@
+"""Public pages on the computable law: instruments, country profiles, the legal basis between two
+States, and a world map of where a legal basis exists. No sign-in: the law is public."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from comity import law
+from comity.law import COOPERATION_KINDS
+
+KIND_LABELS = {"extradition": "Extradition", "mla": "Mutual legal assistance", "transfer": "Transfer of sentenced persons",
+               "asset_recovery": "Asset recovery"}
+# Map colours by the strongest route found: EU act or treaty / UN convention only / reciprocity only / none.
+TIER_CLASS = {"eu": "treaty", "bilateral": "treaty", "regional": "treaty", "multilateral": "treaty",
+              "un": "un", "domestic": "treaty", "reciprocity": "reciprocity"}
+
+
+@lru_cache(maxsize=1)
+def world_map() -> dict:
+    return json.loads((Path(__file__).parent / "data" / "world.json").read_text())
+
+
+def _countries():
+    data = law.get_law()
+    return sorted(((s, p.name) for s, p in data.profiles.items()), key=lambda x: x[1])
+
+
+def _form_values(request):
+    return {k: request.GET.get(k, "").strip() for k in ("requesting", "requested", "kind", "date", "state", "role")}
+
+
+def index(request):
+    return render(request, "law/index.html", {"countries": _countries(), "kinds": KIND_LABELS,
+                                              "coverage": law.coverage(), "today": timezone.localdate()})
+
+
+def instrument_list(request):
+    items = sorted(law.instruments(), key=lambda i: (i.kind, i.id))
+    return render(request, "law/instruments.html", {"instruments": items})
+
+
+def instrument_detail(request, instrument_id):
+    try:
+        inst = law.instrument(instrument_id)
+    except law.LawError:
+        raise Http404(f"No instrument {instrument_id!r}.") from None
+    parties = sorted(inst.parties.values(), key=lambda p: p.state)
+    names = dict(_countries())
+    return render(request, "law/instrument.html", {"inst": inst, "parties": parties, "names": names})
+
+
+def country_list(request):
+    return render(request, "law/countries.html", {"countries": _countries()})
+
+
+def country_detail(request, state):
+    try:
+        profile = law.country_profile(state.upper())
+    except law.LawError:
+        raise Http404(f"No country profile for {state!r}.") from None
+    if state != state.upper():
+        return redirect("law_country", state=state.upper())
+    party_to = [(i, i.parties[profile.state]) for i in sorted(law.instruments(), key=lambda i: i.id)
+                if profile.state in i.parties]
+    return render(request, "law/country.html", {"profile": profile, "facts": profile.facts.items(),
+                                                "party_to": party_to})
+
+
+def basis(request):
+    v = _form_values(request)
+    ctx = {"v": v, "countries": _countries(), "kinds": KIND_LABELS, "errors": {}}
+    if v["requesting"] and v["requested"]:
+        try:
+            result = law.legal_basis(v["requesting"].upper(), v["requested"].upper(), v["kind"] or "extradition",
+                                     v["date"] or None)
+        except law.LawError as e:
+            ctx["errors"] = _errors(e)
+            return render(request, "law/basis.html", ctx, status=400)
+        rows = []
+        for r in result:
+            reservations = []
+            try:
+                inst = law.instrument(r.instrument)
+                for state in (result.requested, result.requesting):
+                    party = inst.parties.get(state)
+                    if party:
+                        reservations += [(state, res) for res in party.reservations]
+            except law.LawError:
+                pass  # reciprocity routes are not instruments
+            rows.append({"r": r, "reservations": reservations})
+        ctx.update(result=result, rows=rows,
+                   requesting_name=law.country_profile(result.requesting).name,
+                   requested_name=law.country_profile(result.requested).name)
+    return render(request, "law/basis.html", ctx)
+
+
+def _errors(e: law.LawError) -> dict:
+    errs = getattr(e, "errors", None)
+    if isinstance(errs, dict):
+        return {str(k): str(v) for k, v in errs.items()}
+    if isinstance(errs, list):
+        out = {}
+        for item in errs:
+            if isinstance(item, dict):
+                out[str(item.get("field", "input"))] = str(item.get("reason", item))
+            else:
+                out["input"] = str(item)
+        return out or {"input": str(e)}
+    return {"input": str(e)}
+
+
+def world(request):
+    v = _form_values(request)
+    state = (v["state"] or "US").upper()
+    kind = v["kind"] or "extradition"
+    role = v["role"] if v["role"] in ("requesting", "requested") else "requesting"
+    ctx = {"v": {**v, "state": state, "kind": kind, "role": role}, "countries": _countries(), "kinds": KIND_LABELS,
+           "errors": {}}
+    try:
+        law.check_state(state, "state")
+        law.check_kind(kind, "kind")
+        on_date = law.check_date(v["date"]) if v["date"] else timezone.localdate()
+    except law.LawError as e:
+        ctx["errors"] = _errors(e)
+        return render(request, "law/map.html", ctx, status=400)
+    shapes = world_map()["countries"]
+    rows = []
+    for other, name in _countries():
+        if other == state:
+            continue
+        a, b = (state, other) if role == "requesting" else (other, state)
+        result = law.legal_basis(a, b, kind, on_date)
+        css = TIER_CLASS.get(result[0].tier, "treaty") if result else "none"
+        rows.append({"state": other, "name": name, "css": css, "basis": [r.instrument for r in result],
+                     "reason": result.reason, "shape": shapes.get(other)})
+    counts = {c: sum(1 for r in rows if r["css"] == c) for c in ("treaty", "un", "reciprocity", "none")}
+    ctx.update(rows=rows, counts=counts, viewbox=world_map()["viewBox"], self_shape=shapes.get(state),
+               state_name=law.country_profile(state).name, on_date=on_date, map_source=world_map()["source"])
+    return render(request, "law/map.html", ctx)

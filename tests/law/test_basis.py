@@ -1,0 +1,207 @@
+"""Legal-basis finder: the base rule, its named exceptions, the ordering, and bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from comity.law import InvalidInput, UnknownState, compile_law, get_law, legal_basis
+from comity.law.basis import find_legal_basis
+
+
+
+def test_result_shape_and_json():
+    res = legal_basis("fr", "de", "extradition", dt.date(2024, 1, 1))
+    assert res.requesting == "FR" and res.requested == "DE"
+    assert res.instruments[0] == "EU-EAW"
+    first = res[0]
+    assert first.title.startswith("Council Framework Decision 2002/584/JHA")
+    assert "2002/584/JHA" in first.citation
+    out = res.as_dict()
+    assert out["legal_basis"][0]["instrument"] == "EU-EAW"
+    assert {"instrument", "title", "citation"} <= set(out["legal_basis"][0])
+    assert isinstance(out["reason"], str) and "EU-EAW" in out["reason"]
+    assert out["date"] == "2024-01-01"
+
+
+def test_replacement_is_recorded_with_its_citation():
+    res = legal_basis("FR", "DE", "extradition", "2024-01-01")
+    why = {e["instrument"]: e["why"] for e in res.excluded}
+    assert "CETS-024" in why and "EU-EAW" in why["CETS-024"] and "Art 31" in why["CETS-024"]
+
+
+def test_protocols_follow_their_convention():
+    res = legal_basis("UA", "PL", "mla", "2024-01-01").instruments
+    i = res.index("CETS-030")
+    assert res[i: i + 3] == ["CETS-030", "CETS-099", "CETS-182"]
+    ext = legal_basis("ZA", "DE", "extradition", "2024-01-01").instruments
+    assert ext[:2] == ["CETS-024", "CETS-098"]
+
+
+def test_protocol_without_its_convention_is_left_out():
+    # Korea's accession to the 1957 Convention took effect at the end of 2011; in 2010 the Second Protocol
+    # (whose dates for Korea and Germany are not recorded) cannot be used on its own.
+    res = legal_basis("KR", "DE", "extradition", "2010-06-01")
+    assert "CETS-024" not in res.instruments and "CETS-098" not in res.instruments
+    why = {e["instrument"]: e["why"] for e in res.excluded}
+    assert "supplements CETS-024" in why["CETS-098"]
+    later = legal_basis("KR", "DE", "extradition", "2012-06-01").instruments
+    assert later[:2] == ["CETS-024", "CETS-098"]
+
+
+def test_un_convention_excluded_for_treaty_only_state_without_acceptance():
+    res = legal_basis("VN", "US", "extradition", "2024-01-01")
+    why = {e["instrument"]: e["why"] for e in res.excluded}
+    assert "does not take the Convention" in why["UNTOC"]
+    assert "conditional on a treaty" in why["UN-1988"]
+
+
+def test_un_convention_between_two_states_that_need_no_treaty():
+    # India asks China: neither requires a treaty, so UNTOC offences are extraditable between them (Art 16(6))
+    res = legal_basis("IN", "CN", "extradition", "2024-01-01")
+    assert res.instruments[0] == "UNTOC"
+    item = res[0]
+    assert "16(6)" in item.why
+    assert any("organized criminal group" in c for c in item.caveats)
+
+
+def test_treaty_only_requesting_state_cannot_rely_on_reciprocity_or_16_6():
+    # the US asks Vietnam: Vietnam would extradite without a treaty on reciprocity, which the US cannot offer
+    res = legal_basis("US", "VN", "extradition", "2024-01-01")
+    assert res.instruments == []
+    assert "requires a treaty" in res.reason and "reciprocity" in res.reason
+    why = {e["instrument"]: e["why"] for e in res.excluded}
+    assert "16(6)" in why["UNTOC"] and "reciprocity:VN" in why
+
+
+def test_third_state_agreements_apply_only_with_the_third_state():
+    # the TCA is not a route between two Member States
+    assert "EU-UK-TCA" not in legal_basis("FR", "DE", "mla", "2024-01-01").instruments
+    assert "EU-US-MLA" not in legal_basis("FR", "DE", "mla", "2024-01-01").instruments
+
+
+def test_same_state_is_refused():
+    with pytest.raises(InvalidInput) as info:
+        legal_basis("FR", "FR", "mla", "2024-01-01")
+    assert info.value.errors[0]["field"] == "requested"
+
+
+@pytest.mark.parametrize(
+    ("args", "exc", "field"),
+    [
+        (("XX", "FR", "mla", "2024-01-01"), UnknownState, "requesting"),
+        (("FR", "Germany", "mla", "2024-01-01"), UnknownState, "requested"),
+        (("FR", "DE", "letters", "2024-01-01"), InvalidInput, "kind"),
+        (("FR", "DE", "mla", "2024-02-30"), InvalidInput, "on_date"),
+        (("FR", "DE", "mla", "yesterday"), InvalidInput, "on_date"),
+        ((None, "DE", "mla", "2024-01-01"), UnknownState, "requesting"),
+    ],
+)
+def test_bad_input_names_the_field(args, exc, field):
+    with pytest.raises(exc) as info:
+        legal_basis(*args)
+    err = info.value.errors[0]
+    assert err["field"] == field and err["reason"]
+    assert info.value.as_dict()["errors"] == info.value.errors
+
+
+def test_date_defaults_to_today():
+    res = legal_basis("FR", "DE", "extradition")
+    assert res.on_date == dt.datetime.now(dt.timezone.utc).date()
+
+
+# ---------------------------------------------------------------- with fixture profiles (FR, US, CN only)
+
+
+@pytest.fixture
+def fixture_law(data_copy):
+    return compile_law(data_copy)
+
+
+def test_reciprocity_where_the_requested_state_extradites_without_a_treaty(fixture_law):
+    res = find_legal_basis(fixture_law, "KP", "CN", "extradition", dt.date(2024, 1, 1))
+    assert res.instruments == ["reciprocity:CN"]
+    assert "Extradition Law" in res[0].citation  # the profile's source is the citation
+
+
+def test_treaty_only_requesting_state_cannot_offer_reciprocity(fixture_law, data_copy):
+    # mid-1989: no convention in force between the US and China yet (the 1988 Convention only from 1990)
+    res = find_legal_basis(fixture_law, "US", "CN", "extradition", dt.date(1989, 6, 1))
+    assert res.instruments == []
+    assert "cannot offer reciprocity" in res.reason
+    # a requested state that extradites under its own statute without a reciprocity condition still can
+    path = data_copy / "profiles" / "CN.yaml"
+    path.write_text(path.read_text().replace("value: treaty_or_reciprocity", "value: domestic_law"))
+    law = compile_law(data_copy)
+    res = find_legal_basis(law, "US", "CN", "extradition", dt.date(1989, 6, 1))
+    assert res.instruments == ["reciprocity:CN"]
+    assert not any("assurance of reciprocity" in c for c in res[0].caveats)
+
+
+def test_no_profile_means_no_reciprocity_and_says_so(fixture_law):
+    res = find_legal_basis(fixture_law, "KP", "SA", "extradition", dt.date(2024, 1, 1))
+    assert res.instruments == []
+    assert "no country profile for SA" in res.reason
+
+
+def test_no_treaty_with_treaty_only_state(fixture_law):
+    res = find_legal_basis(fixture_law, "CN", "US", "extradition", dt.date(2024, 1, 1))
+    assert res.instruments == [] and "requires a treaty" in res.reason
+
+
+# ---------------------------------------------------------------- properties over real pairs
+
+_TIER = {"eu": 1, "eu_third_country": 2, "bilateral": 3, "regional": 4, "un": 5, "domestic": 6, "reciprocity": 7}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    a=st.sampled_from(sorted(get_law().interpol_members["members"])),
+    b=st.sampled_from(sorted(get_law().interpol_members["members"])),
+    kind=st.sampled_from(["extradition", "mla", "transfer", "asset_recovery"]),
+    day=st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 12, 31)),
+)
+def test_invariants(a, b, kind, day):
+    if a == b:
+        return
+    law = get_law()
+    res = legal_basis(a, b, kind, day)
+    ids = res.instruments
+    assert len(ids) == len(set(ids))
+    for item in res:
+        assert item.citation and item.why
+        if item.tier in ("reciprocity", "domestic"):
+            continue
+        inst = law.instruments[item.instrument]
+        assert kind in inst.scope
+        for s in (a, b):
+            p = inst.parties[s]
+            assert p.in_force(day, inst.entry_into_force or inst.adopted) is not False
+    # ordering: a protocol directly follows its convention, otherwise tiers never go backwards
+    prev = 0.0
+    for item in res:
+        inst = law.instruments.get(item.instrument)
+        if inst is not None and inst.supplements in ids:
+            continue
+        rank = _TIER[item.tier]
+        if inst is not None and inst.rank is not None:
+            rank = inst.rank
+        if inst is not None and inst.supplements_bilateral:
+            rank = 3.5
+        assert rank >= prev, ids
+        prev = rank
+    if "EU-EAW" in ids:
+        assert ids[0] in ("EU-EAW", "NORDIC-AW")
+        assert not any(i.startswith("CETS-") or i.startswith("bilateral:") for i in ids)
+    if "EU-EIO" in ids:
+        assert "IE" not in (a, b) and "DK" not in (a, b) and "CETS-030" not in ids
+    if "EU-UK-TCA" in ids:
+        assert "GB" in (a, b) and day >= dt.date(2021, 1, 1)
+        assert "EU-EAW" not in ids
+    eaw = law.instruments["EU-EAW"]
+    if (kind == "extradition" and "NORDIC-AW" not in ids and a in eaw.parties and b in eaw.parties
+            and eaw.parties[a].in_force(day, None) and eaw.parties[b].in_force(day, None)):
+        assert ids[0] == "EU-EAW"

@@ -1,0 +1,348 @@
+"""The legal data set is validated as a whole: every fact has a source, ids resolve, dates are ordered,
+and a malformed file is refused with an error naming the file, the line and the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from comity.law import DataError, compile_law
+from comity.law.clocks import RULE_BOOKS
+from comity.law.loader import BILATERAL_ID, DATA_DIR, known_states
+
+COE_MEMBERS = set(
+    "AL AD AM AT AZ BE BA BG HR CY CZ DK EE FI FR GE DE GR HU IS IE IT LV LI LT LU MT MD MC ME NL MK NO PL "
+    "PT RO SM RS SK SI ES SE CH TR UA GB".split()
+)
+EU_MEMBERS = set("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split())
+
+REQUIRED = [
+    "CETS-024", "CETS-086", "CETS-098", "CETS-209", "CETS-212", "CETS-030", "CETS-099", "CETS-182",
+    "CETS-112", "CETS-167", "CETS-141", "CETS-198", "CETS-185", "UNTOC", "UNCAC", "UN-1988", "EU-EAW",
+    "EU-EIO", "EU-FD-2008-909", "EU-UK-TCA", "OAS-B-47", "OAS-A-55", "GB-EA-2003", "bilateral:GB-US:2003",
+]
+
+
+def test_packaged_data_set_validates_from_scratch():
+    law = compile_law()  # no cache: the full validation runs
+    assert len(law.instruments) >= len(REQUIRED)
+
+
+@pytest.mark.parametrize("iid", REQUIRED)
+def test_required_instruments_present(law, iid):
+    assert iid in law.instruments
+
+
+def test_instrument_kinds_and_scopes(law):
+    kinds = {"multilateral_treaty", "eu_act", "bilateral_treaty", "domestic_statute"}
+    for inst in law.instruments.values():
+        assert inst.kind in kinds, inst.id
+        assert set(inst.scope) <= {"extradition", "mla", "transfer", "asset_recovery", "notices"}, inst.id
+    assert law.instruments["EU-EAW"].kind == "eu_act"
+    assert law.instruments["GB-EA-2003"].kind == "domestic_statute"
+    assert law.instruments["bilateral:GB-US:2003"].kind == "bilateral_treaty"
+
+
+def test_every_fact_has_a_source_and_a_verified_flag(law):
+    for inst in law.instruments.values():
+        assert inst.source.strip() and isinstance(inst.verified, bool), inst.id
+        for art in inst.articles:
+            assert art.source.strip() and isinstance(art.verified, bool), (inst.id, art.number)
+        for party in inst.parties.values():
+            assert party.source.strip(), (inst.id, party.state)
+            assert isinstance(party.verified, bool)
+            for res in party.reservations:
+                assert res.source.strip() and res.text.strip(), (inst.id, party.state, res.article)
+        for kind in inst.scope:
+            assert inst.citations.get(kind, "").strip(), (inst.id, kind)
+    for param in law.parameters.values():
+        assert param.reference.strip() and param.description.strip(), param.name
+        for _start, _value, ref, verified in param.values:
+            assert ref.strip() and isinstance(verified, bool)
+    for rule in law.clock_rules:
+        assert rule.citation.strip() and rule.source.strip(), rule.code
+    for cat in law.offences.values():
+        assert cat.source.strip(), cat.code
+
+
+def test_ids_and_references_resolve(law):
+    states = known_states()
+    for inst in law.instruments.values():
+        if inst.supplements:
+            assert inst.supplements in law.instruments, inst.id
+            parent = law.instruments[inst.supplements]
+            assert set(inst.parties) <= set(parent.parties), inst.id
+        for ids in inst.replaces.values():
+            for ref in ids:
+                assert ref in law.instruments, (inst.id, ref)
+        for state in inst.parties:
+            assert state in states
+    for rule in law.clock_rules:
+        assert rule.instrument in law.instruments or rule.instrument in RULE_BOOKS, rule.code
+        assert rule.parameter in law.parameters, rule.code
+    for cat in law.offences.values():
+        for code in cat.iccs:
+            assert code in law.iccs, (cat.code, code)
+
+
+def test_party_dates_are_ordered(law):
+    for inst in law.instruments.values():
+        floor = inst.adopted
+        for p in inst.parties.values():
+            if inst.kind != "eu_act":
+                if p.signature and p.ratification:
+                    assert p.signature <= p.ratification, (inst.id, p.state)
+                if p.signature and p.entry_into_force:
+                    assert p.signature <= p.entry_into_force, (inst.id, p.state)
+            if p.ratification and p.entry_into_force:
+                assert p.ratification <= p.entry_into_force, (inst.id, p.state)
+            if p.entry_into_force and floor and inst.kind != "domestic_statute":
+                assert p.entry_into_force >= floor, (inst.id, p.state)
+            if p.withdrawal and p.entry_into_force:
+                assert p.withdrawal > p.entry_into_force, (inst.id, p.state)
+        if inst.adopted and inst.entry_into_force:
+            assert inst.adopted <= inst.entry_into_force, inst.id
+
+
+def test_no_duplicate_parties_in_the_files():
+    for path in sorted((DATA_DIR / "instruments").glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        nodes = doc["instruments"] if "instruments" in doc else [doc]
+        for node in nodes:
+            states = [p["state"] for p in node.get("parties") or []]
+            assert len(states) == len(set(states)), (path.name, node["id"])
+
+
+def test_bilateral_ids(law):
+    bilaterals = [i for i in law.instruments.values() if i.tier == "bilateral"]
+    assert len(bilaterals) > 100
+    for inst in bilaterals:
+        m = BILATERAL_ID.match(inst.id)
+        assert m, inst.id
+        a, b = m.group(1), m.group(2)
+        assert a < b, inst.id
+        assert set(inst.parties) == {a, b}, inst.id
+        assert int(m.group(3)) == inst.adopted.year, inst.id
+
+
+def test_us_extradition_partners(law):
+    partners = {s for i in law.instruments.values() if i.tier == "bilateral" and "extradition" in i.scope
+                and "US" in i.parties for s in i.parties if s != "US"}
+    assert len(partners) >= 90
+    assert {"GB", "CA", "MX", "FR", "DE", "IT", "JP", "KR", "IN", "IL", "ZA", "BR"} <= partners
+    assert not partners & {"CN", "RU", "VN", "IR", "KP", "SA"}  # no extradition treaty
+
+
+def test_council_of_europe_conventions_cover_members_and_known_non_members(law):
+    for iid in ("CETS-024", "CETS-030", "CETS-112", "CETS-141"):
+        assert COE_MEMBERS <= set(law.instruments[iid].parties), iid
+    assert {"IL", "ZA", "KR"} <= set(law.instruments["CETS-024"].parties)
+    assert "US" not in law.instruments["CETS-024"].parties
+    assert {"US", "CA", "JP", "AU"} <= set(law.instruments["CETS-112"].parties)
+
+
+def test_eu_instrument_participation(law):
+    eaw = law.instruments["EU-EAW"]
+    assert EU_MEMBERS <= set(eaw.parties)
+    assert eaw.parties["GB"].withdrawal == dt.date(2021, 1, 1)
+    eio = law.instruments["EU-EIO"]
+    assert set(eio.parties) - {"GB"} == EU_MEMBERS - {"IE", "DK"}
+    assert EU_MEMBERS <= set(law.instruments["EU-FD-2008-909"].parties)
+    tca = law.instruments["EU-UK-TCA"]
+    assert set(tca.parties) == EU_MEMBERS | {"GB"}
+    assert tca.third_states == ("GB",)
+    assert all(p.entry_into_force == dt.date(2021, 1, 1) for p in tca.parties.values())
+
+
+def test_reservations_that_change_cooperation_are_structured(law):
+    de = law.instruments["CETS-024"].parties["DE"]
+    assert "refuses_nationals" in de.effects()
+    ch30 = law.instruments["CETS-030"].parties["CH"]
+    res = [r for r in ch30.reservations if r.effect == "search_seizure_conditions"]
+    assert res and "dual_criminality" in res[0].conditions
+    us = law.instruments["UNTOC"].parties["US"]
+    assert "not_legal_basis_for_extradition" in us.effects()
+
+
+def test_entry_into_force_is_derived_from_the_treaty_rule(law):
+    # UNTOC Art 38(2): thirtieth day after deposit; the Convention itself entered into force 2003-09-29.
+    jp = law.instruments["UNTOC"].parties["JP"]
+    assert jp.ratification == dt.date(2017, 7, 11)
+    assert jp.entry_into_force == dt.date(2017, 8, 10)
+    assert jp.entry_into_force_derived
+    fr = law.instruments["UNTOC"].parties["FR"]  # ratified 2002, before the Convention entered into force
+    assert fr.entry_into_force == dt.date(2003, 9, 29)
+    # CETS-112 Art 18: first day of the month following three months after deposit
+    gb = law.instruments["CETS-112"].parties["GB"]
+    assert gb.entry_into_force == dt.date(1985, 8, 1)
+
+
+def test_offence_lists(law):
+    eaw = [c for c in law.offences.values() if c.list == "eaw_art2_2"]
+    assert len(eaw) == 32
+    codes = {c.code for c in eaw}
+    assert {"fraud", "murder_grievous_bodily_injury", "participation_in_criminal_organisation", "terrorism",
+            "trafficking_in_human_beings"} <= codes
+    assert law.offences["trafficking_in_human_beings"].iccs == ("0204",)
+    assert law.iccs["0204"]["label"].startswith("Trafficking in persons")
+    assert any(c.list == "rpd_art83_excluded" for c in law.offences.values())
+    assert all(not c.mapping_verified for c in law.offences.values())
+    assert len([c for c in law.iccs if len(c) == 2]) == 11  # eleven ICCS level-1 sections
+
+
+# ------------------------------------------------------------------------------------ malformed data
+
+
+def _mutate(path: Path, old: str, new: str) -> int:
+    """Replace ``old`` by ``new`` once in ``path``; return the 1-based line where ``new`` starts."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
+    text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    return text[: text.index(new)].count("\n") + 1
+
+
+def _refused(data_dir: Path) -> list[dict]:
+    with pytest.raises(DataError) as info:
+        compile_law(data_dir)
+    assert info.value.errors
+    return info.value.errors
+
+
+def test_fixture_copy_is_valid(data_copy):
+    law = compile_law(data_copy)
+    assert set(law.profiles) == {"FR", "US", "CN"}
+    assert law.profiles["FR"].fact("death_penalty").extra["as_of"] == dt.date(1981, 10, 9)
+    assert law.profiles["FR"].value("extradites_nationals") == "eu_only"
+    assert law.profiles["US"].fact("central_authority").value is None
+
+
+def test_bad_party_date_names_file_line_and_field(data_copy):
+    path = data_copy / "instruments" / "CETS-024.yaml"
+    line = _mutate(path, "{state: AL, ratification: 1998-05-19}", "{state: AL, ratification: 1998-13-19}")
+    errors = _refused(data_copy)
+    err = next(e for e in errors if e["field"].endswith("ratification"))
+    assert err["file"] == "instruments/CETS-024.yaml"
+    assert err["line"] == line
+    assert "parties[0]" in err["field"] and "not a date" in err["reason"]
+
+
+def test_missing_source_is_refused(data_copy):
+    path = data_copy / "instruments" / "CETS-141.yaml"
+    _mutate(path, "source: https://www.coe.int/en/web/conventions/full-list?module=treaty-detail&treatynum=141\n", "")
+    _mutate(path, "parties_source: https://www.coe.int/en/web/conventions/full-list?module=signatures-by-treaty&treatynum=141\n", "")
+    errors = _refused(data_copy)
+    fields = {e["field"] for e in errors}
+    assert "CETS-141.source" in fields
+    assert any(f.startswith("CETS-141.parties[") and f.endswith(".source") for f in fields)
+    assert all(e["file"] == "instruments/CETS-141.yaml" for e in errors)
+
+
+def test_ratification_before_signature_is_refused(data_copy):
+    path = data_copy / "instruments" / "CETS-024.yaml"
+    line = _mutate(path, "{state: GB, signature: 1990-06-21,", "{state: GB, signature: 1991-06-21,")
+    errors = _refused(data_copy)
+    err = next(e for e in errors if e["field"].endswith("ratification"))
+    assert "before signature" in err["reason"] and err["line"] == line
+
+
+def test_duplicate_party_is_refused(data_copy):
+    path = data_copy / "instruments" / "OAS-B-47.yaml"
+    line = _mutate(path, "  - {state: UY}\n", "  - {state: UY}\n  - {state: AR}\n")
+    errors = _refused(data_copy)
+    err = next(e for e in errors if "duplicate" in e["reason"])
+    assert err["file"] == "instruments/OAS-B-47.yaml" and err["line"] == line + 1
+    assert err["field"].endswith(".state")
+
+
+def test_yaml_syntax_error_names_the_line(data_copy):
+    path = data_copy / "instruments" / "CETS-030.yaml"
+    line = _mutate(path, "  - {state: AL, ratification: 2000-04-04}", "  - {state: AL, ratification: [2000-04-04}")
+    errors = _refused(data_copy)
+    assert errors[0]["file"] == "instruments/CETS-030.yaml"
+    assert errors[0]["line"] >= line and "YAML" in errors[0]["reason"]
+
+
+def test_unknown_state_and_effect_are_refused(data_copy):
+    path = data_copy / "instruments" / "UNTOC.yaml"
+    _mutate(path, "  - {state: AF,", "  - {state: XX,")
+    _mutate(path, "effect: not_legal_basis_for_extradition", "effect: maybe_later")
+    errors = _refused(data_copy)
+    reasons = " ".join(e["reason"] for e in errors)
+    assert "ISO 3166-1" in reasons and "must be one of" in reasons
+
+
+def test_bilateral_id_must_be_in_alphabetical_order(data_copy):
+    path = data_copy / "instruments" / "bilateral.yaml"
+    _mutate(path, '"bilateral:GB-US:2003"', '"bilateral:US-GB:2003"')
+    errors = _refused(data_copy)
+    assert any("alphabetical" in e["reason"] for e in errors)
+
+
+def test_unknown_reference_is_refused(data_copy):
+    path = data_copy / "instruments" / "CETS-086.yaml"
+    _mutate(path, "supplements: CETS-024", "supplements: CETS-999")
+    errors = _refused(data_copy)
+    assert any(e["field"] == "CETS-086.supplements" and "CETS-999" in e["reason"] for e in errors)
+
+
+def test_parameter_with_bad_date_key_is_refused(data_copy):
+    path = data_copy / "parameters" / "thresholds.yaml"
+    line = _mutate(path, "    1960-04-18: 12\n", "    1960-02-30: 12\n")
+    errors = _refused(data_copy)
+    err = errors[0]
+    assert err["file"] == "parameters/thresholds.yaml" and err["line"] == line
+    assert err["field"] == "extradition.cets024.min_max_penalty_months.values.1960-02-30"
+
+
+def test_malformed_profile_names_file_line_and_field(data_copy):
+    path = data_copy / "profiles" / "FR.yaml"
+    line = _mutate(path, "{value: treaty_or_reciprocity,", "{value: whenever_we_like,")
+    errors = _refused(data_copy)
+    err = errors[0]
+    assert err["file"] == "profiles/FR.yaml" and err["line"] == line
+    assert err["field"] == "extradition_basis.value"
+
+
+def test_profile_fact_without_source_is_refused(data_copy):
+    path = data_copy / "profiles" / "CN.yaml"
+    _mutate(path, 'source: "Extradition Law of the PRC (2000) art 8", ', "")
+    errors = _refused(data_copy)
+    assert errors[0]["field"] == "extradites_nationals.source"
+
+
+def test_profile_file_name_must_match_state(data_copy):
+    (data_copy / "profiles" / "CN.yaml").rename(data_copy / "profiles" / "TW.yaml")
+    errors = _refused(data_copy)
+    assert errors[0]["file"] == "profiles/TW.yaml" and errors[0]["field"] == "state"
+
+
+def test_one_bad_file_refuses_the_whole_set(data_copy, law):
+    path = data_copy / "instruments" / "EU-EIO.yaml"
+    _mutate(path, "kind: eu_act", "kind: directive")
+    errors = _refused(data_copy)
+    assert errors[0]["field"] == "EU-EIO.kind"
+    # the process-wide data set is untouched
+    assert "EU-EIO" in law.instruments
+
+
+def test_country_profiles_agree_with_instrument_participation(law):
+    """A profile's eaw/eio flags must match the EU instruments' party lists (today)."""
+    if not law.profiles:
+        pytest.skip("no country profiles in the data yet")
+    today = dt.date.today()
+    for fact, iid in (("eaw", "EU-EAW"), ("eio", "EU-EIO")):
+        inst = law.instruments[iid]
+        for state, prof in law.profiles.items():
+            value = prof.value(fact)
+            if value is None:
+                continue
+            party = inst.parties.get(state)
+            in_force = bool(party and party.in_force(today, inst.entry_into_force))
+            assert bool(value) == in_force, (state, fact, value, iid)
+    for state, prof in law.profiles.items():
+        if prof.value("coe_member") is not None:
+            assert bool(prof.value("coe_member")) == (state in COE_MEMBERS), state
