@@ -54,7 +54,9 @@ def law_error_body(exc: law.LawError) -> dict:
 @router.get("/basis", response={200: BasisOut, 422: LawErrorOut},
             summary="Instruments in force between two States for a kind of cooperation, in the order to use them")
 def basis(request, requesting: str, requested: str, kind: str = "extradition", date: str | None = None):
-    return law.legal_basis(requesting.upper(), requested.upper(), kind, date or None).as_dict()
+    on_date = law.check_date(date, "date") if date else None  # name the field as the caller named it
+    return law.legal_basis(law.check_state(requesting.upper(), "requesting"), law.check_state(requested.upper(), "requested"),
+                           law.check_kind(kind, "kind"), on_date).as_dict()
 
 
 @router.get("/instruments", summary="All instruments (id, title, kind, scope)")

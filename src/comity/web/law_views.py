@@ -78,8 +78,10 @@ def basis(request):
     ctx = {"v": v, "countries": _countries(), "kinds": KIND_LABELS, "errors": {}}
     if v["requesting"] and v["requested"]:
         try:
-            result = law.legal_basis(v["requesting"].upper(), v["requested"].upper(), v["kind"] or "extradition",
-                                     v["date"] or None)
+            result = law.legal_basis(law.check_state(v["requesting"].upper(), "requesting"),
+                                     law.check_state(v["requested"].upper(), "requested"),
+                                     law.check_kind(v["kind"] or "extradition", "kind"),
+                                     law.check_date(v["date"], "date") if v["date"] else None)
         except law.LawError as e:
             ctx["errors"] = _errors(e)
             return render(request, "law/basis.html", ctx, status=400)
