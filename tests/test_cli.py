@@ -70,3 +70,29 @@ def test_token_from_the_cli_works_on_the_api(env):
     _comity(["init", "--demo", "--json"], env)
     token = json.loads(_comity(["token", "s.martin", "--name", "script", "--json"], env).stdout)["token"]
     assert token.startswith("cmt_")
+
+
+def test_audit_verify_export_and_offline_check(env, tmp_path):
+    import sqlite3
+
+    _comity(["init", "--demo", "--json"], env)
+    head = json.loads(_comity(["audit", "sign"], env).stdout)
+    assert head["size"] > 100 and len(head["signature"]) == 128
+    assert "VERIFIED" in _comity(["audit", "verify"], env).stdout
+    ev, hd, pk = tmp_path / "events.jsonl", tmp_path / "heads.jsonl", tmp_path / "key.pem"
+    _comity(["audit", "export", "--events", str(ev), "--heads", str(hd), "--public-key", str(pk)], env)
+    offline = _comity(["ledger", "verify", "--events", str(ev), "--checkpoints", str(hd), "--public-key", str(pk),
+                       "--json"], env, check=False)
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    # Someone edits a stored event behind the application's back: verification fails and says where.
+    db = sqlite3.connect(tmp_path / "comity.sqlite3")
+    db.execute("UPDATE audit_auditevent SET purpose = 'rewritten' WHERE seq = 42")
+    db.commit()
+    db.close()
+    bad = _comity(["audit", "verify", "--json"], env, check=False)
+    assert bad.returncode == 1
+    assert json.loads(bad.stdout)["first_divergence"] == 42
+    # A truncated checkpoint file is a clear error, not a crash and not "verified".
+    (tmp_path / "trunc.jsonl").write_text(hd.read_text()[:40])
+    trunc = _comity(["audit", "verify", "--checkpoints", str(tmp_path / "trunc.jsonl")], env, check=False)
+    assert trunc.returncode == 2 and "error" in trunc.stderr and "Traceback" not in trunc.stderr

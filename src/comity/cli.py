@@ -1,4 +1,4 @@
-"""The `comity` command: serve, migrate, init, demo, create-user, token, deadlines, law, ledger.
+"""The `comity` command: serve, migrate, init, demo, create-user, token, deadlines, audit, law, ledger.
 
 `comity law …` and `comity ledger …` run without a database (pure Python); everything else sets
 Django up against DATABASE_URL (default: the embedded SQLite file under COMITY_DATA_DIR).
@@ -38,11 +38,36 @@ def cmd_migrate(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    """gunicorn for the web UI and API; this process signs a tree head of the audit log every
+    COMITY_LEDGER_SIGN_SECONDS (default 300) while it serves."""
     _django()
+    import signal
+    import subprocess
+    import time
+
+    from django.db import transaction
+
+    from comity.audit import ledger
+
     cmd = [sys.executable, "-m", "gunicorn", "comity.wsgi:application", "--bind", f"{args.host}:{args.port}",
            "--workers", str(args.workers), "--threads", "4", "--access-logfile", "-", "--timeout", "120"]
+    every = int(os.environ.get("COMITY_LEDGER_SIGN_SECONDS", "300"))
     print(f"Comity is serving on http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
-    os.execvp(cmd[0], cmd)
+    server = subprocess.Popen(cmd)
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+    try:
+        while server.poll() is None:
+            try:
+                with transaction.atomic():
+                    ledger.sign_current_head()
+            except Exception as e:  # keep serving; the next round tries again
+                print(f"comity: could not sign the audit log's tree head: {e}", file=sys.stderr, flush=True)
+            deadline = time.monotonic() + every
+            while server.poll() is None and time.monotonic() < deadline:
+                time.sleep(1)
+    except KeyboardInterrupt:
+        server.terminate()
+    return server.wait()
 
 
 def _bootstrap_admin(as_json: bool) -> dict | None:
@@ -184,6 +209,72 @@ def cmd_deadlines(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    """Tamper-evident audit log: sign tree heads, verify, prove inclusion, export for oversight bodies."""
+    _django()
+    from django.db import transaction
+
+    from comity.audit import ledger
+    from comity.audit.models import TreeHead
+    from comity.ledger import LedgerError, load_checkpoints, prove_consistency, prove_inclusion
+
+    try:
+        if args.audit_command == "sign":
+            with transaction.atomic():
+                head = ledger.sign_current_head()
+            print(json.dumps(head.as_dict()))
+            return 0
+        if args.audit_command == "public-key":
+            print(ledger.public_key_pem(), end="")
+            return 0
+        if args.audit_command == "verify":
+            checkpoints = []
+            if args.checkpoints:
+                with open(args.checkpoints, encoding="utf-8") as f:
+                    checkpoints = load_checkpoints(f.read(), source=args.checkpoints)
+            result = ledger.verify_database(checkpoints, strict=args.strict)
+            out = result.to_dict()
+            if args.json:
+                print(json.dumps(out, indent=2))
+            else:
+                print(("VERIFIED" if result.ok else "NOT VERIFIED") +
+                      f": {result.verified_size} of {result.log_size} events covered by signed tree heads")
+                if result.first_divergence is not None:
+                    print(f"first divergence at event seq {result.first_divergence}"
+                          + ("" if result.exact else f" (somewhere before {result.divergence_bound})"))
+                for m in result.messages:
+                    print(f"  {m}")
+            return 0 if result.ok else 1
+        if args.audit_command == "prove":
+            store = ledger.DatabaseLeafStore()
+            if args.old_size is not None:
+                proof = prove_consistency(store, args.old_size, args.size)
+            else:
+                proof = prove_inclusion(store, args.seq, args.size)
+            print(json.dumps(proof.to_dict(), indent=2))
+            return 0
+        if args.audit_command == "export":
+            n = 0
+            with open(args.events, "wb") as f:
+                for _, line, _ in ledger.canonical_lines():
+                    f.write(line + b"\n")
+                    n += 1
+            with open(args.heads, "w", encoding="utf-8") as f:
+                for h in TreeHead.objects.order_by("size", "id"):
+                    f.write(json.dumps(h.as_dict()) + "\n")
+            with open(args.public_key, "w", encoding="utf-8") as f:
+                f.write(ledger.public_key_pem())
+            print(f"exported {n} events to {args.events}, tree heads to {args.heads}, key to {args.public_key}; "
+                  f"check offline with: comity ledger verify --events {args.events} --checkpoints {args.heads} "
+                  f"--public-key {args.public_key}")
+            return 0
+    except LedgerError as e:
+        return _fail({x["field"]: x["reason"] for x in e.as_dicts()}, getattr(args, "json", False))
+    except OSError as e:
+        return _fail({"file": str(e)}, getattr(args, "json", False))
+    return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="comity", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -225,6 +316,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, default=200)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_deadlines)
+    s = sub.add_parser("audit", help="tamper-evident audit log: sign, verify, prove, export")
+    a = s.add_subparsers(dest="audit_command", required=True)
+    a.add_parser("sign", help="sign the current tree head now")
+    a.add_parser("public-key", help="print the log's Ed25519 public key (PEM)")
+    v = a.add_parser("verify", help="recompute the log from the stored events and check every signed head")
+    v.add_argument("--checkpoints", help="JSON lines of signed tree heads an oversight body kept")
+    v.add_argument("--strict", action="store_true", help="fail if events are newer than the latest signed head")
+    v.add_argument("--json", action="store_true")
+    p_ = a.add_parser("prove", help="inclusion proof for an event (or consistency proof between two sizes)")
+    p_.add_argument("--seq", type=int, default=0)
+    p_.add_argument("--size", type=int, default=None)
+    p_.add_argument("--old-size", type=int, default=None, help="give a consistency proof from this size instead")
+    e = a.add_parser("export", help="export events, tree heads and the public key for offline verification")
+    e.add_argument("--events", required=True)
+    e.add_argument("--heads", required=True)
+    e.add_argument("--public-key", required=True)
+    s.set_defaults(func=cmd_audit)
     sub.add_parser("law", help="computable law: comity law --help", add_help=False)
     sub.add_parser("ledger", help="offline Merkle log tools for oversight bodies: comity ledger --help",
                    add_help=False)

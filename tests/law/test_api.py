@@ -124,3 +124,21 @@ def test_pure_python_never_imports_django():
             "comity.law.legal_basis('FR','DE','mla','2024-01-01'); "
             "assert not [m for m in sys.modules if m == 'django' or m.startswith('django.')], 'django imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("spelling", "stored"),
+    [("ETS 24", "CETS-024"), ("cets-024", "CETS-024"), ("CETS 185", "CETS-185"), ("EAW", "EU-EAW"),
+     ("eio", "EU-EIO"), ("TCA", "EU-UK-TCA"), ("bilateral:US-GB:2003", "bilateral:GB-US:2003")],
+)
+def test_instrument_id_spellings(spelling, stored):
+    assert instrument(spelling).id == stored
+
+
+def test_profile_facts_read_like_the_yaml(law):
+    if "US" not in law.profiles:
+        pytest.skip("no US profile yet")
+    prof = country_profile("US")
+    assert prof.extradition_basis is prof["extradition_basis"] is prof.fact("extradition_basis")
+    with pytest.raises(AttributeError):
+        prof.no_such_fact  # noqa: B018

@@ -157,3 +157,10 @@ def test_bad_clock_input_names_the_field(kwargs, exc, field):
     with pytest.raises(exc) as info:
         clocks(**kwargs)
     assert info.value.errors[0]["field"] == field
+
+
+def test_eio_execution_counts_from_the_decision_on_recognition():
+    got = _by_code(clocks("mla", "EU-EIO", {"request_received": "2024-03-01", "final_decision": "2024-03-20"}))
+    assert got["eio_execution_due"].due == D(2024, 6, 18) and got["eio_execution_due"].start_event == "final_decision"
+    both = _by_code(clocks("mla", "EU-EIO", {"recognition_decision": "2024-03-10", "final_decision": "2024-03-20"}))
+    assert both["eio_execution_due"].due == D(2024, 6, 8)  # the explicit recognition decision wins

@@ -21,6 +21,7 @@ from pydantic import Field
 from comity import law
 from comity.accounts.actions import authenticate_token
 from comity.api.law_api import law_error_body
+from comity.api.audit_api import router as audit_router
 from comity.api.law_api import router as law_router
 from comity.accounts.models import TokenScope, User
 from comity.cases import actions
@@ -118,6 +119,7 @@ def _read_case(request, case_id: int, purpose: str | None) -> tuple[Case, str]:
 
 
 api.add_router("/law", law_router)
+api.add_router("/audit", audit_router)
 
 
 # --- schemas ---------------------------------------------------------------------------------------

@@ -14,10 +14,14 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if isinstance(value, (Decimal, float)):
+        return str(value)  # the log's canonical JSON carries no floats (see comity.ledger.encoding)
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        return str(value)  # plain str: choices enums are str subclasses
+    if isinstance(value, int):
+        return int(value)
     return str(value)
 
 
@@ -32,12 +36,13 @@ def record(event_type: str, *, actor=None, case=None, obj=None, old: dict | None
 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must be called inside a transaction (from an action)")
+    from comity.audit import ledger
+
     case_id = case if isinstance(case, int) or case is None else case.pk
-    return AuditEvent.objects.create(
+    fields = dict(
         time=timezone.now(),
         category=category,
         event_type=event_type,
-        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
         actor_label=getattr(actor, "username", "") or "",
         case_id=case_id,
         object_type=type(obj).__name__ if obj is not None else "",
@@ -47,3 +52,7 @@ def record(event_type: str, *, actor=None, case=None, obj=None, old: dict | None
         purpose=purpose[:500],
         via=via,
     )
+    # The event becomes the next leaf of the Merkle log in this same transaction.
+    seq, leaf = ledger.append(fields)
+    return AuditEvent.objects.create(actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+                                     seq=seq, leaf_hash=leaf, **fields)

@@ -31,6 +31,9 @@ class AuditEvent(models.Model):
     new_values = models.JSONField(null=True, blank=True)
     purpose = models.CharField(max_length=500, blank=True)
     via = models.CharField(max_length=10, blank=True, help_text="web, api or cli")
+    # Position in the Merkle log (the leaf index) and the leaf hash of the event's canonical bytes.
+    seq = models.BigIntegerField(unique=True, null=True)
+    leaf_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -38,3 +41,47 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.time:%Y-%m-%d %H:%M} {self.event_type} by {self.actor_label or 'system'}"
+
+
+class LedgerState(models.Model):
+    """The one row holding the Merkle log's incremental state (a compact range). Locked by every
+    append, so appends are serialised and the log has no gaps or forks."""
+
+    size = models.BigIntegerField(default=0)
+    compact = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class LedgerSubtree(models.Model):
+    """Roots of complete, aligned subtrees of 2**level leaves (level >= 8), written as they complete.
+    They never change (the log is append-only) and keep proofs to a few hundred reads."""
+
+    level = models.SmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="one_root_per_subtree")]
+
+
+class TreeHead(models.Model):
+    """A signed tree head: size, root hash and time, signed with the instance's Ed25519 key."""
+
+    size = models.BigIntegerField(db_index=True)
+    root_hash = models.CharField(max_length=64)
+    timestamp = models.CharField(max_length=40)
+    key_id = models.CharField(max_length=64)
+    signature = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-size", "-id"]
+
+    def to_signed(self):
+        from comity.ledger import SignedTreeHead
+
+        return SignedTreeHead.from_dict(self.as_dict())
+
+    def as_dict(self) -> dict:
+        return {"size": self.size, "root_hash": self.root_hash, "timestamp": self.timestamp,
+                "key_id": self.key_id, "signature": self.signature}

@@ -105,16 +105,49 @@ def country_profile(state: str) -> CountryProfile:
     return prof
 
 
+_ALIASES = {
+    "EAW": "EU-EAW", "EIO": "EU-EIO", "TCA": "EU-UK-TCA", "EU-UK": "EU-UK-TCA", "PALERMO": "UNTOC",
+    "MERIDA": "UNCAC", "BUDAPEST": "CETS-185", "UNTOC-2000": "UNTOC", "VIENNA-1988": "UN-1988",
+    "CCF": "INTERPOL-CCF", "INTERPOL": "INTERPOL-CCF",
+}
+
+
+def resolve_instrument_id(value: Any, law: LawData | None = None) -> str | None:
+    """The stored id for ``value``, forgiving about case and common spellings (ETS 24, cets-024, EAW)."""
+    import re
+
+    law = law or get_law()
+    if not isinstance(value, str) or not value.strip():
+        return None
+    raw = value.strip()
+    if raw in law.instruments:
+        return raw
+    if raw.lower().startswith("bilateral:"):
+        parts = raw.split(":")
+        if len(parts) == 3 and "-" in parts[1]:
+            a, b = sorted(parts[1].upper().split("-", 1))
+            cand = f"bilateral:{a}-{b}:{parts[2]}"
+            return cand if cand in law.instruments else None
+        return None
+    key = re.sub(r"[\s_]+", "-", raw.upper())
+    key = _ALIASES.get(key, key)
+    m = re.fullmatch(r"C?ETS-?(?:NO\.?-?)?(\d{1,3})", key)
+    if m:
+        key = f"CETS-{int(m.group(1)):03d}"
+    if key in law.instruments:
+        return key
+    from .clocks import RULE_BOOKS
+
+    return key if key in RULE_BOOKS else None
+
+
 def instrument(instrument_id: str) -> Instrument:
     """An instrument with its parties, reservations and key articles."""
     law = get_law()
-    if not isinstance(instrument_id, str) or instrument_id not in law.instruments:
-        # be forgiving about case for the non-bilateral ids (cets-024 -> CETS-024)
-        key = instrument_id.upper() if isinstance(instrument_id, str) else None
-        if key in law.instruments:
-            return law.instruments[key]
+    key = resolve_instrument_id(instrument_id, law)
+    if key is None or key not in law.instruments:
         raise field_error("instrument", "unknown instrument", instrument_id, UnknownInstrument)
-    return law.instruments[instrument_id]
+    return law.instruments[key]
 
 
 def instruments() -> list[Instrument]:
@@ -146,7 +179,8 @@ def clocks(kind: str, instrument: str, events: Any, requested_state: str | None 
     state = check_state(requested_state, "requested_state", law) if requested_state else None
     if kind not in (*COOPERATION_KINDS, "notices"):
         raise field_error("kind", "must be one of extradition, mla, transfer, asset_recovery, notices", kind)
-    return compute_clocks(law, kind, instrument, normalise_events(events), state)
+    key = resolve_instrument_id(instrument, law) or instrument
+    return compute_clocks(law, kind, key, normalise_events(events), state)
 
 
 def offence_category(code: str) -> OffenceCategory:

@@ -17,7 +17,8 @@ Named exceptions, applied in this order (each one records why an instrument was 
    profile says treaty_only and no acceptance is recorded. A requested state that needs no treaty treats
    Convention offences as extraditable only "between themselves" (UNTOC 16(6), UNCAC 44(7), 1988 6(4),
    Budapest 24(4)), i.e. when the requesting state needs no treaty either.
-5. Domestic statute of the requested state (UK Extradition Act 2003): applies to designated territories.
+5. Domestic statute of the requested state (UK Extradition Act 2003, Australia Extradition Act 1988):
+   applies to designated territories.
 6. Reciprocity: where the requested state's profile allows extradition without a treaty, and nothing
    else applies; not when the requested state needs reciprocity and the requesting state, needing a
    treaty itself (the US), cannot offer it.
@@ -183,7 +184,7 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
     # Exception 1: replacement by EU acts / EU agreements (only when certainly in force).
     for cand in list(cands.values()):
         inst = cand.inst
-        if cand.status is not True:
+        if cand.status is not True or inst.id not in cands:  # a replaced instrument replaces nothing
             continue
         replaced = set(inst.replaces.get(kind, ()))
         for other in list(cands.values()):

@@ -154,7 +154,7 @@ def compute_clocks(law: LawData, kind: str, instrument: str, events: dict[str, d
     for rule in rules:
         if rule.kind != kind:
             continue
-        if rule.alternative_to and rule.alternative_to in events:
+        if rule.alternative_to and any(alt in events for alt in rule.alternative_to):
             continue
         if rule.start_event.startswith("clock:"):
             prior = done.get(rule.start_event[6:])

@@ -87,7 +87,7 @@ class ClockRule:
     citation: str
     source: str
     verified: bool
-    alternative_to: str | None = None  # another start event that, when present, takes precedence
+    alternative_to: tuple[str, ...] = ()  # start events that, when given, take precedence over this rule
     add_parameter: str | None = None  # added on top (extension periods)
     note: str | None = None
 
@@ -559,12 +559,18 @@ def _load_clocks(ck: _Checker, path: Path, doc: Any) -> list[ClockRule]:
                 citation=vals["citation"],  # type: ignore[arg-type]
                 source=vals["source"],  # type: ignore[arg-type]
                 verified=verified,
-                alternative_to=node.get("alternative_to"),
+                alternative_to=tuple(_as_list(node.get("alternative_to"))),
                 add_parameter=node.get("add_parameter"),
                 note=node.get("note"),
             )
         )
     return rules
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def _load_offences(ck: _Checker, data_dir: Path) -> tuple[dict[str, dict[str, str]], dict[str, OffenceCategory]]:

@@ -246,6 +246,16 @@ class CountryProfile:
     def fact(self, name: str) -> Fact | None:
         return self.facts.get(name)
 
+    def __getitem__(self, name: str) -> Fact:
+        return self.facts[name]
+
+    def __getattr__(self, name: str) -> Fact:
+        # profile.extradition_basis.value, as in the YAML; only reached for names that are not attributes
+        facts = object.__getattribute__(self, "facts")
+        if name in facts:
+            return facts[name]
+        raise AttributeError(name)
+
     def value(self, name: str, default: Any = None) -> Any:
         f = self.facts.get(name)
         return default if f is None else f.value

@@ -1,0 +1,159 @@
+"""The audit log as a Merkle transparency log (RFC 9162 hashing, comity.ledger).
+
+Every audit event is appended, inside the transaction that writes it, as a leaf whose bytes are
+`canonical_event_bytes(leaf_event(event))`. Tree heads are signed with the instance's Ed25519 key
+(`COMITY_LEDGER_KEY`, else a key generated once under COMITY_DATA_DIR). Oversight bodies fetch signed
+heads and proofs, keep checkpoints, and run `comity audit verify` or `comity ledger verify` on an export.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from comity.ledger import (CompactRange, LeafHashStore, canonical_event_bytes, format_event_time,
+                           generate_private_key, leaf_hash, load_private_key, private_key_to_pem,
+                           public_key_to_pem, sign_tree_head)
+
+CACHE_MIN_LEVEL = 8
+
+
+def leaf_event(*, seq, time, event_type, actor_label, category, case_id, object_type, object_id, old_values,
+               new_values, purpose, via) -> dict:
+    """The event as it is hashed into the log. Built from stored columns only, so anyone holding an
+    export (or the database) recomputes the same bytes."""
+    return {"seq": seq, "time": format_event_time(time), "event_type": event_type,
+            "actor": actor_label or "system", "category": category, "case_id": case_id,
+            "object_type": object_type or None, "object_id": object_id or None, "old_value": old_values,
+            "new_value": new_values, "purpose": purpose or None, "via": via or None}
+
+
+def event_dict(ev) -> dict:
+    return leaf_event(seq=ev.seq, time=ev.time, event_type=ev.event_type, actor_label=ev.actor_label,
+                      category=ev.category, case_id=ev.case_id, object_type=ev.object_type, object_id=ev.object_id,
+                      old_values=ev.old_values, new_values=ev.new_values, purpose=ev.purpose, via=ev.via)
+
+
+def append(fields: dict) -> tuple[int, str]:
+    """Reserve the next leaf for an event about to be inserted; returns (seq, leaf hash hex).
+    Must run inside the event's transaction: the state row stays locked until it commits."""
+    from comity.audit.models import LedgerState, LedgerSubtree
+
+    assert transaction.get_connection().in_atomic_block
+    state, _ = LedgerState.objects.select_for_update().get_or_create(pk=1, defaults={"compact": {}})
+    compact = CompactRange.from_dict(state.compact) if state.compact else CompactRange()
+    seq = compact.size
+    leaf = leaf_hash(canonical_event_bytes(leaf_event(seq=seq, **fields)))
+    completed = compact.append(leaf)
+    cached = [LedgerSubtree(level=lvl, index=idx, hash=h.hex()) for lvl, idx, h in completed if lvl >= CACHE_MIN_LEVEL]
+    if cached:
+        LedgerSubtree.objects.bulk_create(cached)
+    state.size = compact.size
+    state.compact = compact.to_dict()
+    state.save(update_fields=["size", "compact", "updated_at"])
+    return seq, leaf.hex()
+
+
+class DatabaseLeafStore(LeafHashStore):
+    """Leaf hashes from the audit table, subtree roots from the cache table."""
+
+    def __init__(self):
+        from comity.audit.models import LedgerState
+
+        state = LedgerState.objects.filter(pk=1).first()
+        self._size = state.size if state else 0
+
+    def tree_size(self) -> int:
+        return self._size
+
+    def leaf_hashes(self, start: int, stop: int):
+        from comity.audit.models import AuditEvent
+
+        rows = list(AuditEvent.objects.filter(seq__gte=start, seq__lt=stop).order_by("seq")
+                    .values_list("leaf_hash", flat=True))
+        return [bytes.fromhex(h) for h in rows]
+
+    def cached_subtree(self, level: int, index: int):
+        from comity.audit.models import LedgerSubtree
+
+        if level < CACHE_MIN_LEVEL:
+            return None
+        h = LedgerSubtree.objects.filter(level=level, index=index).values_list("hash", flat=True).first()
+        return bytes.fromhex(h) if h else None
+
+
+def _key_path() -> Path:
+    return Path(os.environ.get("COMITY_LEDGER_KEY") or Path(settings.DATA_DIR) / "ledger_key.pem")
+
+
+def private_key():
+    path = _key_path()
+    if not path.exists():
+        if os.environ.get("COMITY_LEDGER_KEY"):
+            raise RuntimeError(f"COMITY_LEDGER_KEY names {path}, which does not exist")
+        key = generate_private_key()
+        path.write_bytes(private_key_to_pem(key))
+        path.chmod(0o600)
+    return load_private_key(path.read_bytes())
+
+
+def public_key_pem() -> str:
+    pem = public_key_to_pem(private_key().public_key())
+    return pem.decode() if isinstance(pem, bytes) else pem
+
+
+def sign_current_head():
+    """Sign the current tree head and store it (no-op if the newest head already covers this size)."""
+    from comity.audit.models import LedgerState, TreeHead
+
+    state = LedgerState.objects.filter(pk=1).first()
+    compact = CompactRange.from_dict(state.compact) if state and state.compact else CompactRange()
+    latest = TreeHead.objects.order_by("-size", "-id").first()
+    if latest is not None and latest.size == compact.size:
+        return latest
+    head = sign_tree_head(private_key(), compact.size, compact.root())
+    d = head.to_dict()
+    return TreeHead.objects.create(size=d["size"], root_hash=d["root_hash"], timestamp=d["timestamp"],
+                                   key_id=d["key_id"], signature=d["signature"])
+
+
+def canonical_lines():
+    """The stored log, in order, as the canonical bytes of each event (what each leaf hashes)."""
+    from comity.audit.models import AuditEvent
+
+    for ev in AuditEvent.objects.filter(seq__isnull=False).order_by("seq").iterator(chunk_size=5000):
+        yield ev.seq, canonical_event_bytes(event_dict(ev)), ev.leaf_hash
+
+
+def verify_database(checkpoints=(), *, strict: bool = False):
+    """Recompute the log from the stored events and check it against every stored signed tree head
+    and any checkpoints an oversight body kept. Returns comity.ledger's LogVerification."""
+    from comity.audit.models import TreeHead
+    from comity.ledger import verify_log
+
+    leaves, stored = [], []
+    expected = 0
+    gaps = []
+    for seq, line, leaf_hex in canonical_lines():
+        if seq != expected and not gaps:
+            gaps.append(f"event seq {expected} is missing (next stored event has seq {seq})")
+        expected = seq + 1
+        leaves.append(line)
+        stored.append(bytes.fromhex(leaf_hex) if leaf_hex else b"\0" * 32)
+    from comity.audit.models import LedgerState
+
+    state = LedgerState.objects.filter(pk=1).first()
+    if state is not None and state.size != len(leaves):
+        gaps.append(f"the log's state counts {state.size} events but {len(leaves)} are stored")
+    heads = [h.to_signed() for h in TreeHead.objects.all()] + list(checkpoints)
+    result = verify_log(leaves, heads, [private_key().public_key()], stored_leaf_hashes=stored)
+    messages = tuple(gaps) + tuple(result.messages)
+    ok = result.ok and not gaps
+    if strict and ok and result.verified_size < len(leaves):
+        ok = False
+        messages += (f"{len(leaves) - result.verified_size} events are newer than the latest signed tree head",)
+    return dataclasses.replace(result, ok=ok, messages=messages)
