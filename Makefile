@@ -17,9 +17,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 setup: $(STAMP)
 
 setup-system:
-	bash scripts/setup-system.sh --browser --postgres
+	bash scripts/setup-system.sh --browser --postgres --documents
 
 run: setup
+	bash scripts/setup-system.sh --documents
 	$(VENV)/bin/comity init --demo
 	$(VENV)/bin/comity serve
 

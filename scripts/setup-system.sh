@@ -3,19 +3,26 @@
 #   chromium           headless browser for the browser tests (Playwright drives it; no browser downloads)
 #   postgresql         throwaway PostgreSQL server for the test suite (initdb/pg_ctl on loopback)
 #   fonts-noto-core    fonts for generated documents and screenshots
-# Usage: scripts/setup-system.sh [--browser] [--postgres]
+#   libpango-1.0-0     text layout for WeasyPrint (PDF documents), with fonts-noto-cjk for Chinese names
+# Usage: scripts/setup-system.sh [--browser] [--postgres] [--documents]
 set -euo pipefail
-want_browser=0; want_pg=0
+want_browser=0; want_pg=0; want_docs=0
 for a in "$@"; do
   case "$a" in
     --browser) want_browser=1 ;;
     --postgres) want_pg=1 ;;
+    --documents) want_docs=1 ;;
     *) echo "setup-system: unknown option $a" >&2; exit 2 ;;
   esac
 done
 pkgs=()
 if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then pkgs+=(chromium fonts-noto-core); fi
 if [ "$want_pg" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then pkgs+=(postgresql); fi
+if [ "$want_docs" = 1 ]; then
+  for p in libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk; do
+    dpkg -s "$p" >/dev/null 2>&1 || pkgs+=("$p")
+  done
+fi
 [ ${#pkgs[@]} -eq 0 ] && exit 0
 SUDO=""
 if [ "$(id -u)" != 0 ]; then

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "comity.cases",
     "comity.web",
     "comity.api",
+    "comity.oversight",
+    "comity.builder",
 ]
 
 MIDDLEWARE = [

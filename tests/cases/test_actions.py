@@ -261,3 +261,19 @@ def test_no_legal_basis_still_allows_the_request_but_records_none(case, supervis
                                     requesting_state="US", requested_state="CN", acting_user=supervisor)
     assert req.legal_basis_instrument == ""
     assert actions.legal_basis_options("extradition", "US", "CN").reason
+
+
+def test_a_guard_blocks_a_transition_with_its_reason(case, supervisor, monkeypatch):
+    from comity.cases import guards
+
+    monkeypatch.setitem(guards.GUARDS, "translations_done", lambda req: "the French translation is not done")
+    req = actions.do_create_request(case, kind="mla", direction="outgoing", subject="records",
+                                    requesting_state="DE", requested_state="FR", acting_user=supervisor)
+    actions.do_transition_request(req, "approve", acting_user=supervisor)
+    with pytest.raises(InvalidInput) as e:
+        actions.do_transition_request(req, "send", acting_user=supervisor)
+    assert "French translation is not done" in e.value.errors["transition"]
+    req.refresh_from_db()
+    assert req.status == "approved"
+    monkeypatch.setitem(guards.GUARDS, "translations_done", lambda req: None)
+    actions.do_transition_request(req, "send", acting_user=supervisor)

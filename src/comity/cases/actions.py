@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from comity import audit, law
 from comity.accounts.models import Role, User
-from comity.cases import ftm
+from comity.cases import ftm, guards
 from comity.cases.lifecycle import lifecycle
 from comity.cases.models import (Case, CaseMembership, CooperationRequest, Deadline, Direction, Document, Entity,
                                  Note, NoticeAction, RequestKind, RequestLink, Task, Transition, Urgency)
@@ -316,6 +316,9 @@ def do_transition_request(req: CooperationRequest, transition: str, *, acting_us
                                               f"{lc.state_label(req.status)!r}; possible: {', '.join(possible) or 'none'}"})
         if not t.permits(acting_user.role):
             raise NotAllowed(f"{t.label!r} needs one of the roles: {', '.join(sorted(t.roles))}")
+        for guard in t.guards:
+            if reason := guards.check(guard, req):
+                raise InvalidInput({"transition": f"{t.label!r} cannot be taken yet: {reason}"})
         old_status = req.status
         now = timezone.now()
         step = Transition.objects.create(request=req, name=t.name, from_status=old_status, to_status=t.target,

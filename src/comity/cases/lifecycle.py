@@ -63,6 +63,7 @@ class Transition:
     notice_action: str | None = None
     starts_clocks: tuple[str, ...] = ()
     events: tuple[str, ...] = ()
+    guards: tuple[str, ...] = ()
 
     def matches(self, *, status: str, direction: str, notice_action: str | None) -> bool:
         """Whether this transition leads out of `status` for a request with these attributes."""
@@ -152,10 +153,16 @@ def _parse(kind: str, raw: dict) -> Lifecycle:
         for e in events:
             if e not in LAW_EVENTS:
                 _fail(kind, f"{where}.event", f"{e!r} is not a computable-law event ({', '.join(LAW_EVENTS)})")
+        from comity.cases.guards import KNOWN as KNOWN_GUARDS
+
+        for g in t.get("guards") or []:
+            if g not in KNOWN_GUARDS:
+                _fail(kind, f"{where}.guards", f"{g!r} is not a known guard ({', '.join(sorted(KNOWN_GUARDS))})")
         transitions.append(Transition(name=name, label=t.get("label", name), sources=frozenset(t.get("from") or []),
                                       target=t["to"], roles=frozenset(roles), direction=t.get("direction"),
                                       notice_action=t.get("notice_action"),
-                                      starts_clocks=tuple(t.get("starts_clocks") or []), events=tuple(events)))
+                                      starts_clocks=tuple(t.get("starts_clocks") or []), events=tuple(events),
+                                      guards=tuple(t.get("guards") or [])))
     return Lifecycle(kind=kind, label=raw.get("label", kind), states=dict(states), initial=dict(initial),
                      terminal=terminal, transitions=tuple(transitions), clocks=clocks)
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BuilderConfig(AppConfig):
+    name = "comity.builder"
+    label = "builder"
+    verbose_name = "Request builder"

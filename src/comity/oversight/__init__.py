@@ -1,0 +1,1 @@
+"""Oversight: the console for oversight bodies, redress matters, retention and disposal, protected persons."""
