@@ -158,3 +158,18 @@ def test_request_page_shows_legal_basis_options_and_law_clocks(login, extraditio
     assert "does not apply between IT and CH" in resp.content.decode()
     extradition.refresh_from_db()
     assert extradition.legal_basis_instrument == "CETS-024"
+
+
+def test_supervisor_grants_and_revokes_access_through_the_case_page(login, client, case, supervisor, caseworker,
+                                                                    outsider):
+    c = login(supervisor)
+    c.post(f"/cases/{case.pk}/members/grant/", {"username": outsider.username})
+    assert actions.is_member(case, outsider)
+    c.post(f"/cases/{case.pk}/members/revoke/", {"username": outsider.username})
+    assert not actions.is_member(case, outsider)
+    unknown = c.post(f"/cases/{case.pk}/members/grant/", {"username": "nobody-here"}, follow=True)
+    assert "no account named" in unknown.content.decode()
+    # A caseworker cannot grant access; the reason is shown and nothing changes.
+    resp = login(caseworker).post(f"/cases/{case.pk}/members/grant/", {"username": outsider.username}, follow=True)
+    assert "Only a supervisor may grant access" in resp.content.decode()
+    assert not actions.is_member(case, outsider)

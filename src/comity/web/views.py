@@ -257,26 +257,25 @@ def entities_ftm(request, pk):
     return resp
 
 
-@login_required
-@require_POST
-def membership_grant(request, pk):
+def _membership_change(request, pk, action, ok_message):
     def call(case, d):
         user = User.objects.filter(username=d["username"]).first()
         if user is None:
             raise InvalidInput({"username": f"no account named {d['username']!r}"})
-        actions.do_grant_membership(case, user, acting_user=request.user)
-    return _post_case_action(request, pk, forms.MembershipForm, call, "Access granted.")
+        action(case, user, acting_user=request.user)
+    return _post_case_action(request, pk, forms.MembershipForm, call, ok_message)
+
+
+@login_required
+@require_POST
+def membership_grant(request, pk):
+    return _membership_change(request, pk, actions.do_grant_membership, "Access granted.")
 
 
 @login_required
 @require_POST
 def membership_revoke(request, pk):
-    def call(case, d):
-        user = User.objects.filter(username=d["username"]).first()
-        if user is None:
-            raise InvalidInput({"username": f"no account named {d['username']!r}"})
-        actions.do_revoke_membership(case, user, acting_user=request.user)
-    return _post_case_action(request, pk, forms.MembershipForm, call, "Access revoked.")
+    return _membership_change(request, pk, actions.do_revoke_membership, "Access revoked.")
 
 
 @login_required
