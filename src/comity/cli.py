@@ -1,6 +1,6 @@
-"""The `comity` command: serve, migrate, init, demo, create-user, token, deadlines, audit, law, ledger.
+"""The `comity` command: serve, migrate, init, demo, create-user, token, deadlines, audit, assess, law, ledger.
 
-`comity law …` and `comity ledger …` run without a database (pure Python); everything else sets
+`comity law …`, `comity assess …` and `comity ledger …` run without a database (pure Python); everything else sets
 Django up against DATABASE_URL (default: the embedded SQLite file under COMITY_DATA_DIR).
 """
 
@@ -334,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--public-key", required=True)
     s.set_defaults(func=cmd_audit)
     sub.add_parser("law", help="computable law: comity law --help", add_help=False)
+    sub.add_parser("assess", help="explained assessment of facts: comity assess FILE.json | - | --vocabulary",
+                   add_help=False)
     sub.add_parser("ledger", help="offline Merkle log tools for oversight bodies: comity ledger --help",
                    add_help=False)
     return p
@@ -345,6 +347,10 @@ def main(argv: list[str] | None = None) -> int:
         from comity.law.cli import main as law_main
 
         return law_main(argv[1:])
+    if argv and argv[0] == "assess":
+        from comity.law.assess.cli import main as assess_main
+
+        return assess_main(argv[1:])
     if argv and argv[0] == "ledger":
         from comity.ledger.cli import main as ledger_main
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "comity.api",
     "comity.oversight",
     "comity.builder",
+    "comity.assessments",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ from comity import law
 from comity.accounts.actions import authenticate_token
 from comity.api.law_api import law_error_body
 from comity.api.audit_api import router as audit_router
+from comity.api.law_api import assess_facts as law_assess_view
 from comity.api.law_api import router as law_router
 from comity.accounts.models import TokenScope, User
 from comity.cases import actions
@@ -119,6 +120,13 @@ def _read_case(request, case_id: int, purpose: str | None) -> tuple[Case, str]:
 
 
 api.add_router("/law", law_router)
+
+
+@api.post("/assess", auth=None, response={200: dict, 422: dict}, tags=["law"],
+          summary="Explained assessment: may or must the requested State refuse? Advisory, never a verdict; "
+                  "the same JSON as `comity assess`")
+def assess_endpoint(request):
+    return law_assess_view(request)
 api.add_router("/audit", audit_router)
 
 

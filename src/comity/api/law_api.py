@@ -82,3 +82,19 @@ def country(request, state: str):
 def clocks(request, payload: ClockIn):
     return [c.as_dict() if hasattr(c, "as_dict") else c.__dict__ for c in
             law.clocks(payload.kind, payload.instrument, payload.events, requested_state=payload.requested_state)]
+
+
+def assess_facts(request):
+    """POST /api/assess (mounted in api.py): facts in, the assessment out, 422 naming the field."""
+    import json
+
+    from comity.law.assess import InvalidFacts, assess
+
+    try:
+        facts = json.loads(request.body or b"")
+    except ValueError as e:
+        return 422, {"errors": {"body": f"is not valid JSON ({e})"}}
+    try:
+        return 200, assess(facts)
+    except InvalidFacts as e:
+        return 422, e.as_dict()

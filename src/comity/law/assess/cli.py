@@ -1,0 +1,61 @@
+"""``comity assess FILE.json | - | --vocabulary``: print the assessment (or the vocabulary) as JSON.
+
+Exit codes: 0 assessed; 2 bad input (invalid JSON, unknown keys, wrong types, unknown codes, impossible
+combinations), with ``{"errors": {field: reason}}`` on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+USAGE = "usage: comity assess FILE.json | - | --vocabulary"
+
+
+def _print(obj: Any, stream=None) -> None:
+    stream = stream or sys.stdout
+    stream.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+
+
+def main(argv: list[str]) -> int:
+    """Entry point; ``argv`` excludes the leading ``assess``."""
+    from .engine import assess
+    from .facts import InvalidFacts
+    from .vocabulary import vocabulary
+
+    if argv in (["-h"], ["--help"]):
+        print(USAGE)
+        return 0
+    if argv == ["--vocabulary"]:
+        _print(vocabulary())
+        return 0
+    if len(argv) != 1 or (argv[0].startswith("-") and argv[0] != "-"):
+        _print({"errors": {"argv": USAGE}})
+        return 2
+    source = argv[0]
+    try:
+        if source == "-":
+            text = sys.stdin.read()
+        else:
+            with open(source, encoding="utf-8") as fh:
+                text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        _print({"errors": {"file": f"cannot read {source}: {exc.__class__.__name__}: {exc}"}})
+        return 2
+    try:
+        facts = json.loads(text)
+    except json.JSONDecodeError as exc:
+        _print({"errors": {"$": f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"}})
+        return 2
+    try:
+        result = assess(facts)
+    except InvalidFacts as exc:
+        _print(exc.as_dict())
+        return 2
+    _print(result)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main(sys.argv[1:]))
