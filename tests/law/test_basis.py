@@ -232,3 +232,57 @@ def test_every_pair_of_eu_states_has_its_eu_instrument_first(kind):
                 assert ids[0] == "CETS-030" and "EU-EIO" not in ids, (a, b, ids)
             else:
                 assert ids[0] == expected, (a, b, ids)
+
+
+# ---------------------------------------------------------------- statutes and Art 16(5)-type notifications
+
+
+def test_unknown_acceptance_is_a_caveat_not_a_refusal():
+    # Uganda is treaty_only and nothing is recorded on whether it takes UNTOC as a legal basis
+    res = legal_basis("KE", "UG", "extradition", "2024-03-01")
+    assert res.instruments[0] == "UNTOC"
+    item = res[0]
+    assert not item.verified
+    assert any("unknown, not refused" in c for c in item.caveats)
+    assert "No certain legal basis" in res.reason
+
+
+def test_recorded_acceptance_is_used():
+    res = legal_basis("PH", "NL", "extradition", "2024-03-01")
+    assert res.instruments[0] == "UNTOC"
+    assert "NL accepts the Convention" in res[0].why
+    assert not any("unknown" in c for c in res[0].caveats)
+
+
+def test_statute_decides_how_conventions_count():
+    uk = legal_basis("CN", "GB", "extradition", "2024-03-01")
+    why = {e["instrument"]: e["why"] for e in uk.excluded}
+    assert uk.instruments == [] and "Extradition Act 2003" in why["UNTOC"]
+    assert "s 194" in uk.reason
+    ca = legal_basis("CN", "CA", "extradition", "2024-03-01")
+    assert ca.instruments[0] == "UNTOC" and "statute treats multilateral conventions" in ca[0].why
+    us = legal_basis("CN", "US", "extradition", "2024-03-01")
+    assert us.instruments == [] and "3181(b)" in us.reason
+
+
+def test_designation_follows_the_recorded_dates():
+    assert "NZ-EA-1999" not in legal_basis("GM", "NZ", "extradition", "2015-06-01").instruments
+    later = legal_basis("GM", "NZ", "extradition", "2019-06-01")
+    assert later.instruments[0] == "NZ-EA-1999"
+    assert any("designated from 2018-02-08" in c for c in later[0].caveats)
+    why = {e["instrument"]: e["why"] for e in legal_basis("GM", "NZ", "extradition", "2015-06-01").excluded}
+    assert "not for 2015-06-01" in why["NZ-EA-1999"] and "s 60" in why["NZ-EA-1999"]
+
+
+def test_statute_comes_before_the_offence_specific_conventions():
+    ids = legal_basis("GB", "AU", "extradition", "2024-03-01").instruments
+    assert ids[0] == "AU-EA-1988" and ids.index("UNTOC") > 0
+    assert ids.index("CETS-185") > ids.index("UN-1988")
+    assert legal_basis("IN", "GB", "extradition", "2024-03-01").instruments == ["bilateral:GB-IN:1992", "GB-EA-2003"]
+
+
+def test_budapest_comes_after_the_un_conventions_for_mla():
+    ids = legal_basis("US", "JP", "mla", "2024-03-01").instruments
+    assert ids.index("UNTOC") < ids.index("CETS-185")
+    item = legal_basis("US", "JP", "mla", "2024-03-01")[ids.index("CETS-185")]
+    assert any("cybercrime" in c for c in item.caveats)

@@ -346,3 +346,35 @@ def test_country_profiles_agree_with_instrument_participation(law):
     for state, prof in law.profiles.items():
         if prof.value("coe_member") is not None:
             assert bool(prof.value("coe_member")) == (state in COE_MEMBERS), state
+
+
+# ---------------------------------------------------------------- domestic statutes: designation lists
+
+
+def test_designation_window_must_be_ordered(data_copy):
+    path = data_copy / "instruments" / "NZ-EA-1999.yaml"
+    _mutate(path, "{state: GA, from: 2022-06-25}", "{state: GA, from: 2022-06-25, until: 2020-01-01}")
+    errors = _refused(data_copy)
+    assert any("NZ-EA-1999.categories.commonwealth_country" in e["field"] and "not after from" in e["reason"]
+               for e in errors)
+
+
+def test_designation_of_unknown_state_is_refused(data_copy):
+    path = data_copy / "instruments" / "NZ-EA-1999.yaml"
+    _mutate(path, "states: [AU]", "states: [XX]")
+    errors = _refused(data_copy)
+    assert any("categories.part4_country.states[0]" in e["field"] and "ISO 3166-1" in e["reason"] for e in errors)
+
+
+def test_every_domestic_statute_is_sourced_and_ranked(law):
+    statutes = [i for i in law.instruments.values() if i.kind == "domestic_statute"]
+    assert {"GB-EA-2003", "AU-EA-1988", "CA-EA-1999", "NZ-EA-1999"} <= {i.id for i in statutes}
+    for inst in statutes:
+        assert inst.state and inst.state in inst.parties, inst.id
+        assert inst.rank is not None and 4 < inst.rank < 5, inst.id  # after regional treaties, before UN ones
+        for cat, members in inst.categories.items():
+            source, verified = inst.category_sources[cat]
+            assert source.strip() and isinstance(verified, bool), (inst.id, cat)
+            assert inst.state not in members, (inst.id, cat)
+            for state, (start, end) in inst.category_windows.get(cat, {}).items():
+                assert state in members and (start or end), (inst.id, cat, state)

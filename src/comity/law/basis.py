@@ -12,20 +12,27 @@ Named exceptions, applied in this order (each one records why an instrument was 
 3. Agreements of the Union with a third state (EU-UK TCA, EU-US) apply only between that state and a
    Member State.
 4. Conventions usable as a legal basis for extradition (UNTOC 16(4), UNCAC 44(5), 1988 Convention 6(3),
-   Budapest 24(3)): a requested state that makes extradition conditional on a treaty must accept the
-   Convention as the legal basis (UNTOC 16(5)). Excluded when it has declared it does not, or when its
-   profile says treaty_only and no acceptance is recorded. A requested state that needs no treaty treats
-   Convention offences as extraditable only "between themselves" (UNTOC 16(6), UNCAC 44(7), 1988 6(4),
-   Budapest 24(4)), i.e. when the requesting state needs no treaty either.
-5. Domestic statute of the requested state (UK Extradition Act 2003, Australia Extradition Act 1988):
-   applies to designated territories.
+   Budapest 24(3)): a requested state that makes extradition conditional on a treaty must say whether it
+   accepts the Convention as the legal basis (UNTOC 16(5), UNCAC 44(6)). Excluded when it has declared it does
+   not; included when it has declared it does. When nothing is recorded for a treaty_only state, absence of a
+   record is not a refusal: the requested state's statute decides where it is modelled (Canada's Act counts
+   multilateral conventions as extradition agreements; the UK Act and 18 U.S.C. ch. 209 do not), and otherwise
+   the Convention is listed last, unverified, with a caveat that acceptance is unknown. A requested state that
+   needs no treaty treats Convention offences as extraditable only "between themselves" (UNTOC 16(6), UNCAC
+   44(7), 1988 6(4), Budapest 24(4)), i.e. when the requesting state needs no treaty either.
+5. Domestic statute of the requested state (UK Extradition Act 2003, Canada and New Zealand Extradition Acts
+   1999, Australia Extradition Act 1988, Kenya, Singapore, Malaysia): applies to the states it designates,
+   within the dates recorded for the designation; for others its case-by-case route (UK s 194, Canada s 10,
+   NZ s 60, ...) is named in the exclusion and the reason.
 6. Reciprocity: where the requested state's profile allows extradition without a treaty, and nothing
    else applies; not when the requested state needs reciprocity and the requesting state, needing a
    treaty itself (the US), cannot offer it.
 
 Order: EU acts; EU agreements with third states; bilateral treaties (EU-US agreements right after them);
-regional conventions (Council of Europe, OAS, ...), each followed by its protocols; UN conventions;
-domestic statute; reciprocity.
+regional conventions (Council of Europe, OAS, ...), each followed by its protocols; the requested state's
+statute (rank 4.8: its designation covers all extraditable offences); UN conventions (those whose acceptance
+by a treaty_only requested state is unknown carry that caveat and are unverified); offence-specific regional
+conventions (Budapest, rank 5.5: computer-related offences and e-evidence); reciprocity.
 """
 
 from __future__ import annotations
@@ -126,6 +133,7 @@ class _Candidate:
     why: str
     caveats: list[str] = field(default_factory=list)
     verified: bool = True
+    conditional: bool = False  # usable only if the requested state accepts it (no notification recorded)
 
 
 def _fmt(day: dt.date) -> str:
@@ -154,11 +162,22 @@ def _pair_status(inst: Instrument, a: str, b: str, on: dt.date, names: dict[str,
     return True, f"in force between {a} and {b} since {_fmt(since)}", verified
 
 
+def _statute(law: LawData, kind: str, state: str, on: dt.date) -> Instrument | None:
+    """The requested state's own extradition statute in force on ``on``, if one is modelled."""
+    for inst in law.by_kind.get(kind, ()):
+        if inst.tier == "domestic" and inst.state == state:
+            if inst.entry_into_force and on < inst.entry_into_force:
+                continue
+            return inst
+    return None
+
+
 def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, on: dt.date) -> LegalBasis:
     names = law.state_names
     excluded: list[dict[str, str]] = []
     profile = law.profiles.get(requested)
     basis_value = profile.value("extradition_basis") if profile else None
+    statute = _statute(law, kind, requested, on) if kind == "extradition" else None
 
     per_state = law.by_kind_state[kind]
     common = per_state.get(requesting, frozenset()) & per_state.get(requested, frozenset())
@@ -224,8 +243,36 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
             elif "legal_basis_for_extradition" in effects:
                 cand.why += f"; {requested} accepts the Convention as a legal basis for extradition ({art})"
             elif basis_value == "treaty_only":
-                drop = (f"{requested} makes extradition conditional on a treaty and is not recorded as accepting "
-                        f"the Convention as a legal basis ({art})")
+                # No Art 16(5)-type notification recorded. Absence of a record is not a refusal: say so, unless the
+                # requested state's statute (where modelled) settles whether conventions can serve as the basis.
+                note_art = (f"{inst.short_title} Art {inst.extradition_notification_article}"
+                            if inst.extradition_notification_article else art)
+                if statute is not None and statute.conventions_as_basis is False:
+                    drop = (f"{requested} makes extradition conditional on a treaty or a designation under its "
+                            f"statute ({statute.short_title}), which does not treat conventions as a basis by "
+                            f"themselves, and no acceptance of the Convention as a legal basis is recorded ({art})")
+                elif statute is not None and statute.conventions_as_basis is True:
+                    cand.why += (f"; {requested}'s statute treats multilateral conventions in force for it as "
+                                 f"extradition agreements ({statute.conventions_citation or statute.short_title})")
+                    cand.caveats.append(f"no notification by {requested} under {note_art} is recorded; the basis "
+                                        f"is its statute's treatment of conventions (unverified)"
+                                        if inst.extradition_notification_article else
+                                        "the basis is the requested state's statute's treatment of conventions "
+                                        "(unverified)")
+                    cand.verified = False
+                else:
+                    where = ("the UN Treaty Collection depositary notifications" if inst.organisation == "UN"
+                             else f"the {inst.organisation or 'depositary'} declarations for this treaty")
+                    cand.why += (f"; usable only if {requested}, which requires a treaty, takes the Convention as "
+                                 f"the legal basis for extradition ({art})")
+                    if inst.extradition_notification_article:
+                        head = f"no notification by {requested} under {note_art} is recorded here"
+                    else:
+                        head = f"nothing is recorded here on whether {requested} uses the Convention ({art}) that way"
+                    cand.caveats.append(f"{head}: whether it takes the Convention as a legal basis is unknown, not "
+                                        f"refused; check {where} and its national practice")
+                    cand.verified = False
+                    cand.conditional = True
             elif basis_value is None:
                 cand.caveats.append(f"no profile for {requested}: check whether it accepts the Convention as a legal "
                                     f"basis for extradition ({art})")
@@ -263,6 +310,7 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
                                 f"{_fmt(on)}")
 
     ordered = sorted(cands.values(), key=lambda c: _sort_key(c.inst, cands))
+    conditional_ids = {c.inst.id for c in ordered if c.conditional}
     results = [
         BasisResult(
             instrument=c.inst.id,
@@ -276,25 +324,48 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
         )
         for c in ordered
     ]
+    # The statute's designation covers all extraditable offences: it goes by its rank (4.8 in the data), after
+    # bilateral and general regional treaties and before the offence-specific UN conventions and Budapest.
+    statute_rank = _TIER_RANK["domestic"] if statute is None or statute.rank is None else statute.rank
+    at = next((i for i, c in enumerate(ordered) if _sort_key(c.inst, cands)[0] >= statute_rank), len(ordered))
+    statute_results: list[BasisResult] = []
 
-    # Exception 5: the requested state's own statute (UK Extradition Act 2003).
+    # Exception 5: the requested state's own statute (UK Extradition Act 2003, Canada's and New Zealand's
+    # Extradition Acts 1999, Australia's Extradition Act 1988, ...): applies to the states it designates.
     for inst in law.by_kind[kind]:
         if inst.tier != "domestic" or inst.state != requested:
             continue
         if inst.entry_into_force and on < inst.entry_into_force:
             continue
-        part = next((c for c, members in inst.categories.items() if requesting in members), None)
-        if part is None:
-            excluded.append({"instrument": inst.id, "why": f"{requesting} is not designated under {inst.short_title}"})
+        if not inst.categories:  # a statute modelled only for how it treats conventions (18 U.S.C. ch. 209)
             continue
+        hit = inst.designation(requesting, on)
+        if hit is None:
+            listed = any(requesting in members for members in inst.categories.values())
+            why = (f"{requesting} is listed under {inst.short_title} but not for {_fmt(on)}" if listed
+                   else f"{requesting} is not designated under {inst.short_title}")
+            if inst.ad_hoc_route:
+                why += f" (a case-by-case route remains: {inst.ad_hoc_route})"
+            excluded.append({"instrument": inst.id, "why": why})
+            continue
+        part, start, end = hit
         label = inst.category_labels.get(part, part.replace("_", " "))
-        results.append(BasisResult(
+        cat_source, cat_verified = inst.category_sources.get(part, (inst.source, inst.verified))
+        caveats = []
+        if not cat_verified:
+            caveats.append(f"designation list not checked against the current instrument ({cat_source})")
+        if start or end:
+            caveats.append(f"{requesting} is designated " + (f"from {_fmt(start)}" if start else "")
+                           + (" " if start and end else "") + (f"until {_fmt(end)}" if end else ""))
+        statute_results.append(BasisResult(
             instrument=inst.id, title=inst.title,
             citation=inst.citations.get(kind, inst.id) + f"; {requesting}: {label}",
             why=f"{requested}'s statute governs extradition from {requested}; {requesting} is designated as a {label}",
-            tier="domestic", instrument_kind=inst.kind, verified=False,
-            caveats=("designation lists recalled, not checked against the current Orders",),
+            tier="domestic", instrument_kind=inst.kind, verified=bool(inst.verified and cat_verified),
+            caveats=tuple(caveats),
         ))
+
+    results[at:at] = statute_results
 
     # Exception 6: reciprocity, where the requested state extradites without a treaty and nothing else applies.
     # A requesting state that itself extradites only under a treaty cannot offer reciprocity, so a requested
@@ -327,7 +398,7 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
 
     def reason() -> str:
         return _reason(law, results, requesting, requested, kind, on, basis_value, profile is not None, excluded,
-                       no_reciprocity)
+                       no_reciprocity, conditional_ids)
 
     return LegalBasis(results, requesting=requesting, requested=requested, kind=kind, on_date=on,
                       reason=reason, excluded=excluded)
@@ -347,11 +418,17 @@ def _sort_key(inst: Instrument, cands: dict[str, _Candidate]) -> tuple[Any, ...]
 
 def _reason(law: LawData, results: list[BasisResult], requesting: str, requested: str, kind: str,
             on: dt.date, basis_value: Any, has_profile: bool, excluded: list[dict[str, str]],
-            no_reciprocity: bool = False) -> str:
+            no_reciprocity: bool = False, conditional_ids: set[str] | frozenset[str] = frozenset()) -> str:
     names = law.state_names
     rq, rd = names.get(requesting, requesting), names.get(requested, requested)
     label = {"extradition": "extradition", "mla": "mutual legal assistance", "transfer": "transfer of sentenced "
              "persons", "asset_recovery": "asset recovery"}[kind]
+    if results and all(r.instrument in conditional_ids for r in results):
+        return (f"No certain legal basis for {label} from {rd} to {rq} on {_fmt(on)}: {rd} requires a treaty "
+                f"(extradition_basis: treaty_only) and no bilateral or regional treaty applies. "
+                f"{', '.join(r.instrument for r in results)} can serve only if {rd} takes the Convention as a legal "
+                f"basis for extradition, and no notification by {rd} saying whether it does is recorded here "
+                f"(unknown, not refused); each then covers only its own offences.")
     if results:
         first = results[0]
         others = f"; then {', '.join(r.instrument for r in results[1:])}" if len(results) > 1 else ""
@@ -361,9 +438,18 @@ def _reason(law: LawData, results: list[BasisResult], requesting: str, requested
     tail = f" Considered and excluded: {why_not}." if why_not else ""
     if kind == "extradition":
         if basis_value == "treaty_only":
+            statute = _statute(law, kind, requested, on)
+            extra = ""
+            if statute is not None and statute.categories:
+                extra = (f" {rd}'s statute ({statute.short_title}) allows extradition without a treaty only to the "
+                         f"states it designates, and {rq} is not designated on {_fmt(on)}")
+                extra += (f"; a case-by-case route remains: {statute.ad_hoc_route}." if statute.ad_hoc_route
+                          else ".")
+            elif statute is not None and statute.ad_hoc_route:
+                extra = f" Outside a treaty, {rd}'s statute ({statute.short_title}) leaves only {statute.ad_hoc_route}."
             return (f"No legal basis: {rd} ({requested}) requires a treaty for extradition (extradition_basis: "
                     f"treaty_only) and no extradition treaty with {rq} ({requesting}) is in force on "
-                    f"{_fmt(on)} that {rd} accepts as a legal basis.{tail}")
+                    f"{_fmt(on)} that {rd} accepts as a legal basis.{extra}{tail}")
         if no_reciprocity:
             return (f"No legal basis: no extradition treaty between {rq} ({requesting}) and {rd} ({requested}) is "
                     f"in force on {_fmt(on)}; {rd} extradites without a treaty only on reciprocity, and {rq} "

@@ -340,6 +340,8 @@ def _load_instrument(ck: _Checker, path: Path, node: Any, ctx: str) -> Instrumen
     domestic_state = None
     categories: dict[str, tuple[str, ...]] = {}
     category_labels: dict[str, str] = {}
+    category_windows: dict[str, dict[str, tuple[dt.date | None, dt.date | None]]] = {}
+    category_sources: dict[str, tuple[str, bool]] = {}
     if kind == "domestic_statute":
         domestic_state = ck.state(path, ck.line(node, "state"), f"{ctx}state", node.get("state"))
         for cat, members in (node.get("categories") or {}).items():
@@ -347,10 +349,38 @@ def _load_instrument(ck: _Checker, path: Path, node: Any, ctx: str) -> Instrumen
             if not isinstance(members, dict) or not isinstance(members.get("states"), list):
                 ck.error(path, ck.line(cnode, cat), f"{ctx}categories.{cat}", "needs states: [...]")
                 continue
+            codes: list[str] = []
+            windows: dict[str, tuple[dt.date | None, dt.date | None]] = {}
             for j, s in enumerate(members["states"]):
-                ck.state(path, ck.line(members["states"], j), f"{ctx}categories.{cat}.states[{j}]", s)
-            categories[cat] = tuple(members["states"])
+                sctx = f"{ctx}categories.{cat}.states[{j}]"
+                if isinstance(s, dict):  # {state: XX, from: date, until: date}: designated only in that window
+                    code = ck.state(path, ck.line(members["states"], j), sctx, s.get("state"))
+                    start = ck.date(path, s, "from", f"{sctx}.")
+                    end = ck.date(path, s, "until", f"{sctx}.")
+                    if start and end and end <= start:
+                        ck.error(path, ck.line(s, "until"), f"{sctx}.until", "not after from")
+                    if code:
+                        codes.append(code)
+                        if start or end:
+                            windows[code] = (start, end)
+                else:
+                    if ck.state(path, ck.line(members["states"], j), sctx, s):
+                        codes.append(s)
+            if len(set(codes)) != len(codes):
+                ck.error(path, ck.line(cnode, cat), f"{ctx}categories.{cat}.states", "duplicate state")
+            categories[cat] = tuple(codes)
+            if windows:
+                category_windows[cat] = windows
             category_labels[cat] = str(members.get("label") or cat.replace("_", " "))
+            csource = members.get("source", source)
+            cver = members.get("verified", verified)
+            if not isinstance(cver, bool):
+                ck.error(path, ck.line(members, "verified"), f"{ctx}categories.{cat}.verified", "not true/false")
+                cver = False
+            category_sources[cat] = (str(csource), cver)
+        cab = node.get("conventions_as_basis")
+        if cab is not None and not isinstance(cab, bool):
+            ck.error(path, ck.line(node, "conventions_as_basis"), f"{ctx}conventions_as_basis", "true | false | null")
 
     third_states = node.get("third_states") or ([node["third_state"]] if node.get("third_state") else [])
     for j, ts in enumerate(third_states):
@@ -396,6 +426,12 @@ def _load_instrument(ck: _Checker, path: Path, node: Any, ctx: str) -> Instrumen
         supplements_bilateral=bool(node.get("supplements_bilateral", False)),
         notes=node.get("notes"),
         file=ck.rel(path),
+        category_windows=category_windows,
+        category_sources=category_sources,
+        conventions_as_basis=node.get("conventions_as_basis") if kind == "domestic_statute" else None,
+        conventions_citation=node.get("conventions_citation"),
+        ad_hoc_route=node.get("ad_hoc_route"),
+        extradition_notification_article=node.get("extradition_notification_article"),
     )
 
 

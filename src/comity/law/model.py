@@ -175,6 +175,26 @@ class Instrument:
     category_labels: dict[str, str] = field(default_factory=dict)  # e.g. category_1 -> "category 1 territory"
     notes: str | None = None
     file: str = ""
+    # Domestic statutes (all optional, added after the first version; defaults keep older pickles/fixtures valid):
+    category_windows: dict[str, dict[str, tuple[dt.date | None, dt.date | None]]] = field(default_factory=dict)
+    category_sources: dict[str, tuple[str, bool]] = field(default_factory=dict)  # category -> (source, verified)
+    conventions_as_basis: bool | None = None  # statute treats multilateral conventions as extradition agreements
+    conventions_citation: str | None = None
+    ad_hoc_route: str | None = None  # e.g. "s 194 special extradition arrangements" for non-designated states
+    extradition_notification_article: str | None = None  # UNTOC 16(5), UNCAC 44(6): where a party must say so
+
+    def designation(self, state: str, on: dt.date) -> tuple[str, dt.date | None, dt.date | None] | None:
+        """(category, from, until) under which ``state`` is designated on ``on``, or None (domestic statutes)."""
+        for cat, members in self.categories.items():
+            if state not in members:
+                continue
+            start, end = self.category_windows.get(cat, {}).get(state, (None, None))
+            if start is not None and on < start:
+                continue
+            if end is not None and on >= end:
+                continue
+            return cat, start, end
+        return None
 
     def party(self, state: str) -> Party | None:
         return self.parties.get(state)
