@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "comity.oversight",
     "comity.builder",
     "comity.assessments",
+    "comity.evidence",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("oversight/", include("comity.oversight.urls")),
     path("builder/", include("comity.builder.urls")),
+    path("evidence/", include("comity.evidence.urls")),
     path("", include("comity.assessments.urls")),
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_new, name="case_new"),
