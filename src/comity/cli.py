@@ -1,4 +1,4 @@
-"""The `comity` command: serve, migrate, init, demo, create-user, token, deadlines, audit, assess, law, ledger.
+"""The `comity` command: serve, migrate, init, demo, create-user, token, deadlines, audit, assess, law, ledger, draft.
 
 `comity law …`, `comity assess …` and `comity ledger …` run without a database (pure Python); everything else sets
 Django up against DATABASE_URL (default: the embedded SQLite file under COMITY_DATA_DIR).
@@ -336,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("law", help="computable law: comity law --help", add_help=False)
     sub.add_parser("assess", help="explained assessment of facts: comity assess FILE.json | - | --vocabulary",
                    add_help=False)
+    sub.add_parser("draft", help="request builder: comity draft check|generate REQUEST --user NAME", add_help=False)
     sub.add_parser("ledger", help="offline Merkle log tools for oversight bodies: comity ledger --help",
                    add_help=False)
     return p
@@ -351,6 +352,10 @@ def main(argv: list[str] | None = None) -> int:
         from comity.law.assess.cli import main as assess_main
 
         return assess_main(argv[1:])
+    if argv and argv[0] == "draft":
+        from comity.builder.cli import main as draft_main
+
+        return draft_main(argv[1:])
     if argv and argv[0] == "ledger":
         from comity.ledger.cli import main as ledger_main
 
