@@ -277,3 +277,17 @@ def test_a_guard_blocks_a_transition_with_its_reason(case, supervisor, monkeypat
     assert req.status == "approved"
     monkeypatch.setitem(guards.GUARDS, "translations_done", lambda req: None)
     actions.do_transition_request(req, "send", acting_user=supervisor)
+
+
+def test_the_permanent_audit_log_carries_no_personal_data(case, supervisor, extradition):
+    import json
+
+    actions.do_add_entity(case, schema="Person", properties={"name": "Ana Ruiz-Villalobos"}, acting_user=supervisor)
+    actions.do_upload_document(case, upload=SimpleUploadedFile("statement-ruiz-villalobos.txt", b"x"),
+                               acting_user=supervisor)
+    actions.do_add_task(case, title="Call Ana Ruiz-Villalobos", acting_user=supervisor)
+    actions.do_transition_request(extradition, "request_provisional_arrest", acting_user=supervisor,
+                                  comment="Ana Ruiz-Villalobos seen in Lugano")
+    dumped = json.dumps(list(AuditEvent.objects.values("old_values", "new_values", "purpose")), ensure_ascii=False)
+    assert "Ruiz-Villalobos" not in dumped
+    assert case.title not in dumped

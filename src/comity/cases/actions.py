@@ -37,6 +37,11 @@ def require_member(case: Case, user) -> None:
         raise NotFound("No such case.")
 
 
+def _disposed_error(case: Case) -> str | None:
+    """A case whose personal data was disposed of takes no new content."""
+    return "has been disposed of; it takes no new content" if hasattr(case, "disposal") else None
+
+
 def _check(errors: dict[str, str]) -> None:
     errors = {k: v for k, v in errors.items() if v}
     if errors:
@@ -63,8 +68,10 @@ def do_create_case(*, title: str, summary: str = "", acting_user: User, via: str
         case = Case.objects.create(reference=_next_reference("CASE", Case, "reference"), title=title.strip(),
                                    summary=(summary or "").strip(), created_by=acting_user)
         CaseMembership.objects.create(case=case, user=acting_user, granted_by=acting_user)
+        # The audit log is permanent (a Merkle log cannot forget), so events carry no personal data:
+        # references, codes, hashes and field names, not names, titles or free text.
         audit.record("case.created", actor=acting_user, case=case, obj=case, via=via,
-                     new={"reference": case.reference, "title": case.title})
+                     new={"reference": case.reference})
         audit.record("case.membership_granted", actor=acting_user, case=case, via=via,
                      new={"user": acting_user.username, "reason": "creator"})
     return case
@@ -79,7 +86,7 @@ def do_close_case(case: Case, *, acting_user: User, comment: str = "", via: str 
         case.state = Case.State.CLOSED
         case.save(update_fields=["state", "updated_at"])
         audit.record("case.closed", actor=acting_user, case=case, obj=case, old={"state": old},
-                     new={"state": case.state, "comment": comment}, via=via)
+                     new={"state": case.state, "commented": bool(comment)}, via=via)
     return case
 
 
@@ -352,7 +359,7 @@ def do_transition_request(req: CooperationRequest, transition: str, *, acting_us
             started.append({"code": code, "due": d.due})
         audit.record("request.transition", actor=acting_user, case=req.case_id, obj=req, via=via,
                      old={"status": old_status},
-                     new={"status": req.status, "transition": t.name, "comment": comment.strip(),
+                     new={"status": req.status, "transition": t.name, "commented": bool(comment.strip()),
                           "effective_date": day, "clocks_started": started})
     return step
 
@@ -386,6 +393,7 @@ def do_add_entity(case: Case, *, schema: str, properties: dict, role: str = "", 
     if not isinstance(properties, dict):
         errors["properties"] = "must be an object of FollowTheMoney property names to values"
     errors["role"] = text_error(role, required=False, max_length=100)
+    errors["case"] = _disposed_error(case)
     if not errors.get("schema") and not clean:
         errors["properties"] = "give at least one property, e.g. name"
     _check(errors)
@@ -393,14 +401,14 @@ def do_add_entity(case: Case, *, schema: str, properties: dict, role: str = "", 
         entity = Entity.objects.create(case=case, schema=schema, caption=ftm.caption(schema, clean)[:300],
                                        properties=clean, role=(role or "").strip(), created_by=acting_user)
         audit.record("entity.added", actor=acting_user, case=case, obj=entity, via=via,
-                     new={"schema": schema, "caption": entity.caption})
+                     new={"schema": schema, "properties": sorted(clean)})
     return entity
 
 
 def do_add_note(case: Case, *, text: str, request: CooperationRequest | None = None, acting_user: User,
                 via: str = "web") -> Note:
     require_member(case, acting_user)
-    _check({"text": text_error(text, required=True, max_length=20000),
+    _check({"case": _disposed_error(case), "text": text_error(text, required=True, max_length=20000),
             "request": "belongs to another case" if request is not None and request.case_id != case.pk else None})
     with transaction.atomic():
         note = Note.objects.create(case=case, request=request, author=acting_user, text=text.strip())
@@ -426,7 +434,7 @@ def do_add_task(case: Case, *, title: str, due=None, assignee: User | None = Non
         task = Task.objects.create(case=case, request=request, title=title.strip(), due=due, assignee=assignee,
                                    created_by=acting_user)
         audit.record("task.added", actor=acting_user, case=case, obj=task, via=via,
-                     new={"title": task.title, "due": due, "assignee": getattr(assignee, "username", None)})
+                     new={"due": due, "assignee": getattr(assignee, "username", None)})
     return task
 
 
@@ -451,7 +459,7 @@ def do_upload_document(case: Case, *, upload, title: str = "", request: Cooperat
     require_member(case, acting_user)
     name = getattr(upload, "name", "") or ""
     limit = settings.COMITY_MAX_UPLOAD_BYTES
-    errors = {"file": filename_error(name) and f"filename {filename_error(name)}",
+    errors = {"case": _disposed_error(case), "file": filename_error(name) and f"filename {filename_error(name)}",
               "title": text_error(title, required=False, max_length=200),
               "request": "belongs to another case" if request is not None and request.case_id != case.pk else None}
     size_hint = getattr(upload, "size", None)
@@ -481,7 +489,7 @@ def do_upload_document(case: Case, *, upload, title: str = "", request: Cooperat
             stored = doc.file.name
             doc.save()
             audit.record("document.uploaded", actor=acting_user, case=case, obj=doc, via=via,
-                         new={"filename": name, "sha256": doc.sha256, "size": size})
+                         new={"sha256": doc.sha256, "size": size})
     except Exception:
         if stored:
             doc.file.storage.delete(stored)  # nothing half-stored: the file goes with the failed transaction

@@ -1,0 +1,67 @@
+"""Sealing of protected persons' true identities: AES-256-GCM, with the row's seal id as associated
+data so a ciphertext cannot be moved to another row and still open.
+
+The key comes from COMITY_SEAL_KEY (32 bytes, URL-safe base64) or, failing that, from a file
+generated once under settings.DATA_DIR (`seal_key`, mode 0600). Losing the key loses the sealed
+identities: back it up apart from the database (a database dump alone must not reveal them).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+PREFIX = "aesgcm1:"
+
+
+class SealError(Exception):
+    """The sealed identity cannot be opened (wrong key or altered ciphertext)."""
+
+
+def _decode_key(text: str, where: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(text.strip().encode())
+    except (ValueError, TypeError):
+        raise RuntimeError(f"{where} is not URL-safe base64") from None
+    if len(key) != 32:
+        raise RuntimeError(f"{where} must decode to 32 bytes (AES-256), got {len(key)}")
+    return key
+
+
+def _key() -> bytes:
+    env = os.environ.get("COMITY_SEAL_KEY")
+    if env:
+        return _decode_key(env, "COMITY_SEAL_KEY")
+    path = Path(settings.DATA_DIR) / "seal_key"
+    if not path.exists():
+        # Create with 0600 from the start (no window where the key is world-readable); O_EXCL so two
+        # processes starting at once cannot write different keys.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode())
+    return _decode_key(path.read_text(), str(path))
+
+
+def seal(plaintext: str, seal_id: str) -> str:
+    nonce = os.urandom(12)
+    ct = AESGCM(_key()).encrypt(nonce, plaintext.encode("utf-8"), seal_id.encode())
+    return PREFIX + base64.urlsafe_b64encode(nonce + ct).decode()
+
+
+def unseal(token: str, seal_id: str) -> str:
+    if not token.startswith(PREFIX):
+        raise SealError("not a sealed value")
+    raw = base64.urlsafe_b64decode(token[len(PREFIX):].encode())
+    try:
+        return AESGCM(_key()).decrypt(raw[:12], raw[12:], seal_id.encode()).decode("utf-8")
+    except InvalidTag:
+        raise SealError("the sealed identity cannot be opened with this key, or it was altered") from None

@@ -1,0 +1,146 @@
+"""Crash test (issue 6): SIGKILL the server in the middle of a stream of writes; after a restart the
+audit log verifies and every committed change has its audit event (and no event lacks its change)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+MAX_WRITES = 400          # bounded in count...
+MAX_SECONDS = 60          # ...and in time
+KILL_AFTER_WRITES = 40
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cli(env, *args, check=True) -> subprocess.CompletedProcess:
+    p = subprocess.run([PYTHON, "-m", "comity.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=120)
+    if check and p.returncode != 0:
+        raise AssertionError(f"comity {' '.join(args)} exited {p.returncode}: {p.stdout}\n{p.stderr}")
+    return p
+
+
+def _start_server(env, port) -> subprocess.Popen:
+    proc = subprocess.Popen([PYTHON, "-m", "gunicorn", "comity.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                             "--workers", "2", "--threads", "2", "--timeout", "60"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)  # its own process group: SIGKILL takes master and workers
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return proc
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    raise AssertionError("the server did not start")
+
+
+def _post(port, token, path, payload, timeout=10):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(payload).encode(), method="POST",
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return r.status, json.loads(r.read() or b"{}")
+
+
+def test_sigkill_mid_stream_leaves_a_verifiable_log_and_no_change_without_its_event(tmp_path):
+    db = tmp_path / "crash.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "COMITY_DATA_DIR": str(tmp_path / "data"),
+           "COMITY_NEW_USER_PASSWORD": "correct-horse-battery-42", "PYTHONPATH": str(ROOT / "src")}
+    env.pop("COMITY_LEDGER_KEY", None)
+    _cli(env, "migrate", "--verbosity", "0")
+    _cli(env, "create-user", "writer", "--role", "supervisor")
+    token = json.loads(_cli(env, "token", "writer", "--name", "crash", "--scope", "write", "--json").stdout)["token"]
+
+    port = _free_port()
+    server = _start_server(env, port)
+    try:
+        status, body = _post(port, token, "/api/cases", {"title": "Crash test", "summary": ""})
+        assert status == 201
+        case_id = body["id"]
+
+        acknowledged: list[str] = []   # notes the server answered 201 for: they must be committed
+        failed: list[str] = []         # notes whose request died with the server
+        lock = threading.Lock()
+        sent = iter(range(MAX_WRITES))
+        started = time.monotonic()
+        killed = threading.Event()
+
+        def writer():
+            while not killed.is_set() and time.monotonic() - started < MAX_SECONDS:
+                with lock:
+                    n = next(sent, None)
+                if n is None:
+                    return
+                text = f"crash-note-{n}"
+                try:
+                    status, _ = _post(port, token, f"/api/cases/{case_id}/notes", {"text": text})
+                except (urllib.error.URLError, ConnectionError, OSError, ValueError):
+                    with lock:
+                        failed.append(text)
+                    time.sleep(0.05)
+                    continue  # the server died under this request: it may or may not have committed
+                if status == 201:
+                    with lock:
+                        acknowledged.append(text)
+
+        threads = [threading.Thread(target=writer) for _ in range(6)]
+        for t in threads:
+            t.start()
+        while len(acknowledged) < KILL_AFTER_WRITES and time.monotonic() - started < MAX_SECONDS:
+            time.sleep(0.01)
+        os.killpg(server.pid, signal.SIGKILL)  # mid-stream: other writers are in flight
+        server.wait(timeout=10)
+        time.sleep(0.3)
+        killed.set()
+        for t in threads:
+            t.join(timeout=30)
+        assert len(acknowledged) >= KILL_AFTER_WRITES
+        assert failed, "the kill should have cut requests off"
+
+        # Restart on the same database and keep writing.
+        server = _start_server(env, port)
+        status, _ = _post(port, token, f"/api/cases/{case_id}/notes", {"text": "after-restart"})
+        assert status == 201
+        acknowledged.append("after-restart")
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+
+    assert _cli(env, "audit", "sign").returncode == 0
+    verify = _cli(env, "audit", "verify", "--strict", "--json", check=False)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert json.loads(verify.stdout)["ok"] is True
+
+    with sqlite3.connect(db) as con:
+        notes = dict(con.execute("SELECT id, text FROM cases_note").fetchall())
+        events = {int(r[0]) for r in con.execute(
+            "SELECT object_id FROM audit_auditevent WHERE event_type = 'note.added'").fetchall()}
+        seqs = [r[0] for r in con.execute("SELECT seq FROM audit_auditevent ORDER BY seq").fetchall()]
+    assert set(acknowledged) <= set(notes.values())       # every acknowledged write survived the kill
+    assert set(notes) == events                            # every note has its event, every event its note
+    assert seqs == list(range(len(seqs)))                  # the log has no gaps
+    print(f"crash test: {len(acknowledged)} acknowledged, {len(failed)} cut off, {len(notes)} notes stored")
