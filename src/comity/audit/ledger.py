@@ -71,20 +71,25 @@ class DatabaseLeafStore(LeafHashStore):
     def tree_size(self) -> int:
         return self._size
 
+    # Plain SQL: a proof makes a few dozen of these small look-ups, and the ORM's overhead per query
+    # would dominate the time a proof takes.
     def leaf_hashes(self, start: int, stop: int):
-        from comity.audit.models import AuditEvent
+        from django.db import connection
 
-        rows = list(AuditEvent.objects.filter(seq__gte=start, seq__lt=stop).order_by("seq")
-                    .values_list("leaf_hash", flat=True))
-        return [bytes.fromhex(h) for h in rows]
+        with connection.cursor() as cur:
+            cur.execute("SELECT leaf_hash FROM audit_auditevent WHERE seq >= %s AND seq < %s ORDER BY seq",
+                        [start, stop])
+            return [bytes.fromhex(row[0]) for row in cur.fetchall()]
 
     def cached_subtree(self, level: int, index: int):
-        from comity.audit.models import LedgerSubtree
+        from django.db import connection
 
         if level < CACHE_MIN_LEVEL:
             return None
-        h = LedgerSubtree.objects.filter(level=level, index=index).values_list("hash", flat=True).first()
-        return bytes.fromhex(h) if h else None
+        with connection.cursor() as cur:
+            cur.execute('SELECT hash FROM audit_ledgersubtree WHERE level = %s AND "index" = %s', [level, index])
+            row = cur.fetchone()
+        return bytes.fromhex(row[0]) if row else None
 
 
 def _key_path() -> Path:
@@ -122,36 +127,65 @@ def sign_current_head():
                                    key_id=d["key_id"], signature=d["signature"])
 
 
-_COLUMNS = ("seq", "time", "event_type", "actor_label", "category", "case_id", "object_type", "object_id",
-            "old_values", "new_values", "purpose", "via", "leaf_hash")
+def _event_time(value) -> str:
+    """The canonical event time from what the database returns: an aware datetime (PostgreSQL), a
+    naive UTC datetime or SQLite's UTC text 'YYYY-MM-DD HH:MM:SS[.ffffff]'."""
+    if not isinstance(value, str):
+        if value.tzinfo is None:  # SQLite hands back naive datetimes, stored in UTC
+            return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return format_event_time(value)
+    day, _, clock = value.partition(" ")
+    if "+" in clock:  # some SQLite rows carry an explicit +00:00
+        clock = clock.split("+", 1)[0]
+    whole, _, frac = clock.partition(".")
+    return f"{day}T{whole}.{(frac + '000000')[:6]}Z"
 
 
-def _fast_bytes(event: dict) -> bytes:
-    """Plain sorted compact JSON: the same bytes as the canonical encoding for every event the audit
-    app writes (ASCII keys, no floats). Used only where its hash equals the stored leaf hash, which the
-    canonical bytes of the event as appended also hashed to; anything else takes the careful path."""
-    return json.dumps({k: v for k, v in event.items() if v is not None}, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode("utf-8")
+def _json_column(value):
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def canonical_lines():
-    """The stored log, in order: (seq, canonical bytes of the event, stored leaf hash hex)."""
-    from comity.audit.models import AuditEvent
+    """The stored log, in order: (seq, canonical bytes of the event, stored leaf hash hex).
+
+    Read with a plain cursor (no ORM converters: this runs over the whole log). Each event takes the
+    plain-JSON fast path where that hashes to the stored leaf, and the careful canonical encoder
+    otherwise, so a changed event always comes out as its true canonical bytes."""
+    from django.db import connection
+
     from comity.ledger import LedgerError
 
-    rows = AuditEvent.objects.filter(seq__isnull=False).order_by("seq").values_list(*_COLUMNS)
-    for (seq, time, event_type, actor_label, category, case_id, object_type, object_id, old_values, new_values,
-         purpose, via, stored) in rows.iterator(chunk_size=10000):
-        event = leaf_event(seq=seq, time=time, event_type=event_type, actor_label=actor_label, category=category,
-                           case_id=case_id, object_type=object_type, object_id=object_id, old_values=old_values,
-                           new_values=new_values, purpose=purpose, via=via)
-        line = _fast_bytes(event)
-        if leaf_hash(line).hex() != stored:
-            try:
-                line = canonical_event_bytes(event)
-            except LedgerError:
-                pass  # not encodable any more: the fast bytes stand in and will not match the log
-        yield seq, line, stored
+    with connection.cursor() as cur:
+        cur.execute("SELECT seq, time, event_type, actor_label, category, case_id, object_type, object_id, "
+                    "old_values, new_values, purpose, via, leaf_hash FROM audit_auditevent "
+                    "WHERE seq IS NOT NULL ORDER BY seq")
+        while rows := cur.fetchmany(10000):
+            for (seq, time, event_type, actor_label, category, case_id, object_type, object_id, old_values,
+                 new_values, purpose, via, stored) in rows:
+                event = {"seq": seq, "time": _event_time(time), "event_type": event_type,
+                         "actor": actor_label or "system", "category": category}
+                if case_id is not None:
+                    event["case_id"] = case_id
+                if object_type:
+                    event["object_type"] = object_type
+                if object_id:
+                    event["object_id"] = object_id
+                old_values, new_values = _json_column(old_values), _json_column(new_values)
+                if old_values is not None:
+                    event["old_value"] = old_values
+                if new_values is not None:
+                    event["new_value"] = new_values
+                if purpose:
+                    event["purpose"] = purpose
+                if via:
+                    event["via"] = via
+                line = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+                if leaf_hash(line).hex() != stored:
+                    try:
+                        line = canonical_event_bytes(event)
+                    except LedgerError:
+                        pass  # not encodable any more: these bytes stand in and will not match the log
+                yield seq, line, stored
 
 
 def verify_database(checkpoints=(), *, strict: bool = False):
