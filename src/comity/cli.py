@@ -1,4 +1,4 @@
-"""The `comity` command: serve, migrate, init, demo, create-user, token, deadlines, audit, assess, law, ledger, draft.
+"""The `comity` command: serve, migrate, init, demo, create-user, token, deadlines, audit, assess, law, ledger, draft, evidence.
 
 `comity law …`, `comity assess …` and `comity ledger …` run without a database (pure Python); everything else sets
 Django up against DATABASE_URL (default: the embedded SQLite file under COMITY_DATA_DIR).
@@ -96,6 +96,10 @@ def cmd_init(args) -> int:
     from comity.demo import load_demo, demo_loaded
 
     lifecycles()  # reference data: refuse to start on inconsistent lifecycle data
+    from comity.evidence import keys as evidence_keys
+
+    if not evidence_keys.uses_env() and not evidence_keys.keyring_path().exists():
+        evidence_keys.init_master_key()  # the evidence master key, created once in the data folder
     creds = _bootstrap_admin(args.json)
     demo = None
     if args.demo and not demo_loaded():
@@ -337,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("assess", help="explained assessment of facts: comity assess FILE.json | - | --vocabulary",
                    add_help=False)
     sub.add_parser("draft", help="request builder: comity draft check|generate REQUEST --user NAME", add_help=False)
+    sub.add_parser("evidence", help="evidence register and chain of custody: comity evidence --help",
+                   add_help=False)
     sub.add_parser("ledger", help="offline Merkle log tools for oversight bodies: comity ledger --help",
                    add_help=False)
     return p
@@ -356,6 +362,10 @@ def main(argv: list[str] | None = None) -> int:
         from comity.builder.cli import main as draft_main
 
         return draft_main(argv[1:])
+    if argv and argv[0] == "evidence":
+        from comity.evidence.cli import main as evidence_main
+
+        return evidence_main(argv[1:])
     if argv and argv[0] == "ledger":
         from comity.ledger.cli import main as ledger_main
 

@@ -175,6 +175,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 COMITY_MAX_UPLOAD_BYTES = int(os.environ.get("COMITY_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+COMITY_MAX_EVIDENCE_BYTES = int(os.environ.get("COMITY_MAX_EVIDENCE_BYTES", "0"))  # 0: COMITY_MAX_UPLOAD_BYTES
+COMITY_TSA_URL = os.environ.get("COMITY_TSA_URL", "")  # external RFC 3161 authority; empty: the local one
+COMITY_TSA_CERTS = os.environ.get("COMITY_TSA_CERTS", "")
+
 # How long an oversight user's stated purpose opens a case they are not a member of.
 COMITY_OVERSIGHT_GRANT_SECONDS = 1800
 

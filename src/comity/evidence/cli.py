@@ -1,0 +1,149 @@
+"""`comity evidence`: the evidence register from the command line.
+
+    comity evidence init-key
+    comity evidence rotate-key --user ADMIN [--drop-retired]
+    comity evidence register CASE-REF PATH --user NAME --title T --date-obtained YYYY-MM-DD
+                             [--providing-state FR] [--providing-authority A] [--legal-basis B]
+                             [--speciality] [--needs-consent] [--purpose-limitation P] [--sha512] [--json]
+    comity evidence verify EXHIBIT --user NAME [--json]          (exit 1 when a check fails)
+    comity evidence export-case EXHIBIT --user NAME [-o FILE]    (CASE/UCO JSON-LD)
+
+Registering from a path streams the file and refuses it if it changes while being read. The user must
+be a member of the case. Exit codes: 0 ok, 1 verification failed, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="comity evidence", description="evidence register and chain of custody")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("init-key", help="create the evidence master key in the data folder (once)")
+    r = sub.add_parser("rotate-key", help="re-wrap every data key under a new master key")
+    r.add_argument("--user", required=True)
+    r.add_argument("--drop-retired", action="store_true")
+    g = sub.add_parser("register", help="register a digital file by path (hash + encrypt while streaming)")
+    g.add_argument("case")
+    g.add_argument("path")
+    g.add_argument("--user", required=True)
+    g.add_argument("--title", required=True)
+    g.add_argument("--date-obtained", required=True)
+    g.add_argument("--description", default="")
+    g.add_argument("--providing-state", default="")
+    g.add_argument("--providing-authority", default="")
+    g.add_argument("--legal-basis", default="")
+    g.add_argument("--purpose-limitation", default="")
+    g.add_argument("--speciality", action="store_true")
+    g.add_argument("--needs-consent", action="store_true")
+    g.add_argument("--sha512", action="store_true")
+    g.add_argument("--json", action="store_true")
+    for name, help_ in (("verify", "verification report"), ("export-case", "CASE/UCO JSON-LD of the chain")):
+        v = sub.add_parser(name, help=help_)
+        v.add_argument("exhibit")
+        v.add_argument("--user", required=True)
+        v.add_argument("--json", action="store_true")
+        v.add_argument("-o", "--output")
+    return p
+
+
+def _fail(errors: dict, as_json: bool = False) -> int:
+    if as_json:
+        print(json.dumps({"errors": errors}, indent=2, ensure_ascii=False), file=sys.stderr)
+    else:
+        for field, reason in errors.items():
+            print(f"error: {field}: {reason}", file=sys.stderr)
+    return 2
+
+
+def run(args) -> int:
+    from comity.accounts.models import User
+    from comity.cases.access import MEMBER_PURPOSE
+    from comity.cases.actions import do_record_access, is_member
+    from comity.cases.models import Case
+    from comity.errors import InvalidInput, NotAllowed, NotFound
+    from comity.evidence import actions, keys, report
+    from comity.evidence.models import EvidenceItem
+
+    as_json = getattr(args, "json", False)
+    if args.command == "init-key":
+        if keys.uses_env():
+            return _fail({"master_key": f"{keys.ENV_KEY} is set; the key comes from the environment"})
+        try:
+            print(f"created {keys.init_master_key()} (mode 0600); back it up")
+        except FileExistsError:
+            return _fail({"master_key": f"{keys.keyring_path()} exists already; it was not changed"})
+        return 0
+    user = User.objects.filter(username=args.user).first()
+    if user is None:
+        return _fail({"user": f"no account named {args.user!r}"}, as_json)
+    try:
+        if args.command == "rotate-key":
+            result = actions.do_rotate_master_key(acting_user=user, generate=not keys.uses_env(), via="cli")
+            if args.drop_retired:
+                keys.drop_retired_keys()
+            print(json.dumps(result))
+            return 0
+        if args.command == "register":
+            case = Case.objects.filter(reference=args.case).first()
+            if case is None or not is_member(case, user):
+                return _fail({"case": "no such case among yours"}, as_json)
+            item = actions.do_register_evidence(
+                case, kind="digital", title=args.title, date_obtained=args.date_obtained,
+                description=args.description, providing_state=args.providing_state,
+                providing_authority=args.providing_authority, legal_basis=args.legal_basis,
+                purpose_limitation=args.purpose_limitation, speciality=args.speciality,
+                onward_disclosure_needs_consent=args.needs_consent, source_path=args.path, sha512=args.sha512,
+                acting_user=user, via="cli")
+            out = {"exhibit_number": item.exhibit_number, "size": item.size, **item.hashes}
+            print(json.dumps(out, indent=2) if as_json else
+                  f"{item.exhibit_number}  {item.size} bytes  sha256 {item.sha256}")
+            return 0
+        item = EvidenceItem.objects.select_related("case").filter(exhibit_number=args.exhibit).first()
+        if item is None or not is_member(item.case, user):
+            return _fail({"exhibit": "no such item among your cases"}, as_json)
+        if args.command == "verify":
+            do_record_access(item.case, acting_user=user, what="evidence_report", purpose=MEMBER_PURPOSE, obj=item,
+                             via="cli")
+            r = report.verification_report(item)
+            text = json.dumps(r, indent=2)
+            if not as_json:
+                lines = [f"{item.exhibit_number}: {'OK' if r['ok'] else 'PROBLEMS FOUND'}"]
+                if r["file"].get("applicable"):
+                    lines.append(f"  file: {r['file']['reason']}")
+                for e in r["custody"]:
+                    lines.append(f"  #{e['seq']} {e['kind']}: {'ok' if e['ok'] else '; '.join(e['problems'])}")
+                lines += [f"  gap at #{g['seq']}: {g['reason']}" for g in r["custody_gaps"]]
+                text = "\n".join(lines)
+            _write(text, args.output)
+            return 0 if r["ok"] else 1
+        do_record_access(item.case, acting_user=user, what="evidence_case_export", purpose=MEMBER_PURPOSE, obj=item,
+                         via="cli")
+        _write(json.dumps(report.case_uco(item), indent=2), args.output)
+        return 0
+    except InvalidInput as exc:
+        return _fail(exc.errors, as_json)
+    except (NotAllowed, NotFound) as exc:
+        return _fail({"user": str(exc)}, as_json)
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import os
+
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comity.settings")
+    import django
+
+    django.setup()
+    return run(args)

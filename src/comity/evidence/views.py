@@ -1,0 +1,232 @@
+"""Evidence pages. Only members of the case see its evidence (others get the same 404 as for a case
+that does not exist); every read is logged through comity.cases.actions.do_record_access."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from comity.accounts.models import User
+from comity.cases import actions as case_actions
+from comity.cases.access import MEMBER_PURPOSE
+from comity.cases.models import Case, CooperationRequest
+from comity.errors import InvalidInput
+from comity.evidence import actions, crypto, keys, report
+from comity.evidence.models import CustodyKind, Disclosure, EvidenceItem, EvidenceKind
+
+
+def _member_case(request, pk) -> Case:
+    case = Case.objects.filter(pk=pk).first()
+    if case is None or not case_actions.is_member(case, request.user):
+        raise Http404("No such case.")
+    return case
+
+
+def _item(request, pk) -> EvidenceItem:
+    item = EvidenceItem.objects.select_related("case", "source_request", "registered_by").filter(pk=pk).first()
+    if item is None or not case_actions.is_member(item.case, request.user):
+        raise Http404("No such item.")
+    return item
+
+
+def _log(request, case, what, obj):
+    case_actions.do_record_access(case, acting_user=request.user, what=what, purpose=MEMBER_PURPOSE, obj=obj)
+
+
+def _user(username: str):
+    if not username:
+        return None
+    return User.objects.filter(username=username).first() or False
+
+
+@login_required
+def case_evidence(request, case_pk):
+    case = _member_case(request, case_pk)
+    errors = {}
+    if request.method == "POST":
+        p = request.POST
+        try:
+            src = p.get("source_request") or None
+            source = CooperationRequest.objects.filter(pk=src, case=case).first() if src and src.isdigit() else None
+            if src and source is None:
+                raise InvalidInput({"source_request": "is not a request of this case"})
+            item = actions.do_register_evidence(
+                case, kind=p.get("kind", ""), title=p.get("title", ""), date_obtained=p.get("date_obtained", ""),
+                description=p.get("description", ""), seal_numbers=p.get("seal_numbers", ""),
+                location=p.get("location", ""), source_request=source, providing_state=p.get("providing_state", ""),
+                providing_authority=p.get("providing_authority", ""), legal_basis=p.get("legal_basis", ""),
+                speciality=bool(p.get("speciality")), purpose_limitation=p.get("purpose_limitation", ""),
+                onward_disclosure_needs_consent=bool(p.get("onward_disclosure_needs_consent")),
+                upload=request.FILES.get("file"), sha512=bool(p.get("sha512")), place=p.get("place", ""),
+                acting_user=request.user)
+            messages.success(request, f"Registered {item.exhibit_number}.")
+            return redirect("evidence_item", pk=item.pk)
+        except InvalidInput as exc:
+            errors = exc.errors
+    _log(request, case, "evidence_list", case)
+    return render(request, "evidence/case_evidence.html", {
+        "case": case, "items": case.evidence_items.all(), "errors": errors, "error_list": list(errors.items()), "post": request.POST,
+        "requests": case.requests.all(), "kinds": EvidenceKind.choices,
+        "disclosures": case.disclosures.select_related("created_by")},
+        status=400 if errors else 200)
+
+
+@login_required
+def item_detail(request, pk):
+    item = _item(request, pk)
+    _log(request, item.case, "evidence_view", item)
+    events = item.custody_events.select_related("actor", "from_user", "to_user").order_by("seq")
+    members = User.objects.filter(memberships__case=item.case, memberships__revoked_at__isnull=True).order_by("username")
+    return render(request, "evidence/item_detail.html", {
+        "item": item, "events": events, "kinds": CustodyKind.choices, "members": members,
+        "errors": {}, "post": {}})
+
+
+@login_required
+@require_POST
+def custody_add(request, pk):
+    item = _item(request, pk)
+    p = request.POST
+    from_user, to_user = _user(p.get("from_user", "")), _user(p.get("to_user", ""))
+    try:
+        bad = {k: "no such user" for k, v in (("from_user", from_user), ("to_user", to_user)) if v is False}
+        if bad:
+            raise InvalidInput(bad)
+        actions.do_record_custody_event(item, kind=p.get("kind", ""), at=p.get("at", ""), place=p.get("place", ""),
+                                        reason=p.get("reason", ""), from_user=from_user or None,
+                                        from_party=p.get("from_party", ""), to_user=to_user or None,
+                                        to_party=p.get("to_party", ""), acting_user=request.user)
+        messages.success(request, "Custody event recorded, signed and time-stamped.")
+        return redirect("evidence_item", pk=item.pk)
+    except InvalidInput as exc:
+        events = item.custody_events.select_related("actor", "from_user", "to_user").order_by("seq")
+        members = User.objects.filter(memberships__case=item.case, memberships__revoked_at__isnull=True)
+        return render(request, "evidence/item_detail.html", {
+            "item": item, "events": events, "kinds": CustodyKind.choices, "members": members,
+            "errors": exc.errors, "error_list": list(exc.errors.items()), "post": p}, status=400)
+
+
+@login_required
+@require_POST
+def consent_add(request, pk):
+    item = _item(request, pk)
+    try:
+        actions.do_record_consent(item, consent_reference=request.POST.get("consent_reference", ""),
+                                  acting_user=request.user)
+        messages.success(request, "Consent recorded.")
+    except InvalidInput as exc:
+        messages.error(request, str(exc))
+    return redirect("evidence_item", pk=item.pk)
+
+
+@login_required
+def item_report_json(request, pk):
+    item = _item(request, pk)
+    _log(request, item.case, "evidence_report", item)
+    return JsonResponse(report.verification_report(item), json_dumps_params={"indent": 2})
+
+
+@login_required
+def item_report_pdf(request, pk):
+    item = _item(request, pk)
+    _log(request, item.case, "evidence_report", item)
+    pdf = report.report_pdf(report.verification_report(item))
+    resp = HttpResponse(pdf, content_type="application/pdf")
+    resp["Content-Disposition"] = f'attachment; filename="{item.exhibit_number}-verification.pdf"'
+    return resp
+
+
+@login_required
+def item_case_uco(request, pk):
+    item = _item(request, pk)
+    _log(request, item.case, "evidence_case_export", item)
+    resp = HttpResponse(json.dumps(report.case_uco(item), indent=2), content_type="application/ld+json")
+    resp["Content-Disposition"] = f'attachment; filename="{item.exhibit_number}.case.jsonld"'
+    return resp
+
+
+@login_required
+def item_download(request, pk):
+    item = _item(request, pk)
+    if item.kind != EvidenceKind.DIGITAL:
+        raise Http404("No file.")
+    try:
+        reader = actions.open_plaintext(item)
+    except InvalidInput as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain")
+    _log(request, item.case, "evidence_download", item)
+
+    def chunks():
+        try:
+            while data := reader.read(crypto.DEFAULT_CHUNK):
+                yield data
+        except crypto.CiphertextCorrupted:
+            return  # the response ends short; the verification report names the damage
+        finally:
+            reader.close()
+
+    resp = StreamingHttpResponse(chunks(), content_type=item.content_type or "application/octet-stream")
+    resp["Content-Disposition"] = f'attachment; filename="{item.filename}"'
+    return resp
+
+
+@login_required
+def disclose(request, case_pk):
+    case = _member_case(request, case_pk)
+    items = list(case.evidence_items.all())
+    errors = {}
+    if request.method == "POST":
+        p = request.POST
+        chosen = [i for i in items if str(i.pk) in p.getlist("items")]
+        try:
+            d = actions.do_disclose_evidence(case, items=chosen, fields=p.getlist("fields"),
+                                             recipient=p.get("recipient", ""),
+                                             recipient_kind=p.get("recipient_kind", ""),
+                                             recipient_state=p.get("recipient_state", ""),
+                                             purpose=p.get("purpose", ""), acting_user=request.user)
+            messages.success(request, "Disclosure package made and logged.")
+            return redirect("evidence_disclosure", pk=d.pk)
+        except InvalidInput as exc:
+            errors = exc.errors
+    _log(request, case, "evidence_disclosure_form", case)
+    return render(request, "evidence/disclose.html", {
+        "case": case, "items": items, "fields": actions.DISCLOSABLE_FIELDS, "errors": errors,
+        "error_list": list(errors.items()), "post": request.POST, "kinds": Disclosure.RecipientKind.choices}, status=400 if errors else 200)
+
+
+def _disclosure(request, pk) -> Disclosure:
+    d = Disclosure.objects.select_related("case", "created_by").filter(pk=pk).first()
+    if d is None or not case_actions.is_member(d.case, request.user):
+        raise Http404("No such disclosure.")
+    return d
+
+
+@login_required
+def disclosure_detail(request, pk):
+    d = _disclosure(request, pk)
+    _log(request, d.case, "evidence_disclosure_view", d)
+    import base64
+    key = base64.b64encode(actions.package_key(d)).decode()
+    return render(request, "evidence/disclosure.html", {"d": d, "package_key": key,
+                                                        "manifest": json.dumps(d.manifest, indent=2)})
+
+
+@login_required
+def disclosure_package(request, pk):
+    d = _disclosure(request, pk)
+    _log(request, d.case, "evidence_disclosure_download", d)
+    resp = FileResponse(open(keys.evidence_dir() / d.package_name, "rb"), content_type="application/octet-stream")
+    resp["Content-Disposition"] = f'attachment; filename="disclosure-{d.uuid}.tar.cev"'
+    return resp
+
+
+@login_required
+def disclosure_manifest(request, pk):
+    d = _disclosure(request, pk)
+    _log(request, d.case, "evidence_disclosure_manifest", d)
+    return JsonResponse(d.manifest, json_dumps_params={"indent": 2})
