@@ -75,10 +75,11 @@ def main() -> int:
         fields = dict(time=now, category="change", event_type="bench.event", actor_label="bench", case_id=case.pk,
                       object_type="Note", object_id=str(i), old_values=None, new_values={"i": i}, purpose="", via="cli")
         seq = compact.size
-        h = leaf_hash(canonical_event_bytes(ledger.leaf_event(seq=seq, **fields)))
+        entry = canonical_event_bytes(ledger.leaf_event(seq=seq, **fields))
+        h = leaf_hash(entry)
         subtrees += [LedgerSubtree(level=lv, index=ix, hash=x.hex()) for lv, ix, x in compact.append(h)
                      if lv >= ledger.CACHE_MIN_LEVEL]
-        batch.append(AuditEvent(seq=seq, leaf_hash=h.hex(), **fields))
+        batch.append(AuditEvent(seq=seq, leaf_hash=h.hex(), leaf=entry.decode(), **fields))
         if len(batch) == 20_000:
             AuditEvent.objects.bulk_create(batch)
             batch = []
@@ -91,6 +92,9 @@ def main() -> int:
 
     # 3. comity audit verify, against hashlib alone for the same number of hashes.
     t = time.perf_counter()
+    fast = ledger.verify_database(deep=False)
+    fast_s = time.perf_counter() - t
+    t = time.perf_counter()
     result = ledger.verify_database()
     verify_s = time.perf_counter() - t
     n = head.size
@@ -99,8 +103,11 @@ def main() -> int:
     for _ in range(2 * n - 1):
         hashlib.sha256(x).digest()
     hash_s = time.perf_counter() - t
-    print(f"verify {n:,} events from the database: {verify_s:.1f} s (ok={result.ok}); hashlib alone for "
-          f"{2 * n - 1:,} hashes: {hash_s:.2f} s; ratio {verify_s / hash_s:.1f}x")
+    print(f"hashlib alone for {2 * n - 1:,} hashes: {hash_s:.2f} s")
+    print(f"verify the log ({n:,} entries against the signed heads, --fast): {fast_s:.1f} s (ok={fast.ok}); "
+          f"ratio {fast_s / hash_s:.1f}x hashlib")
+    print(f"verify deep (log + every event's columns re-encoded against its entry): {verify_s:.1f} s "
+          f"(ok={result.ok}); ratio {verify_s / hash_s:.1f}x hashlib")
 
     # 4. Inclusion proofs served from the database.
     store = ledger.DatabaseLeafStore()

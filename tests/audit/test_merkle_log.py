@@ -140,3 +140,23 @@ def test_concurrent_writers_produce_a_log_that_verifies(make_user):
     result = ledger.verify_database()
     assert result.ok and result.log_size == AuditEvent.objects.count()
     assert AuditEvent.objects.filter(event_type="note.added").count() == 60
+
+
+def test_edited_log_entry_is_found_even_in_fast_mode(supervisor):
+    _work(supervisor, n=4)
+    _sign()
+    target = AuditEvent.objects.order_by("seq")[2]
+    AuditEvent.objects.filter(pk=target.pk).update(leaf=target.leaf.replace('"via":"web"', '"via":"api"'))
+    fast = ledger.verify_database(deep=False)
+    assert not fast.ok and fast.first_divergence is not None and fast.first_divergence <= target.seq
+
+
+def test_fast_mode_alone_misses_a_column_edit_that_deep_mode_finds(supervisor):
+    _work(supervisor, n=4)
+    _sign()
+    target = AuditEvent.objects.order_by("seq")[3]
+    AuditEvent.objects.filter(pk=target.pk).update(event_type="note.deleted")
+    assert ledger.verify_database(deep=False).ok  # the log entries themselves are intact
+    deep = ledger.verify_database()
+    assert not deep.ok and deep.first_divergence == target.seq
+    assert any("columns do not match" in m for m in deep.messages)

@@ -53,6 +53,6 @@ def record(event_type: str, *, actor=None, case=None, obj=None, old: dict | None
         via=via,
     )
     # The event becomes the next leaf of the Merkle log in this same transaction.
-    seq, leaf = ledger.append(fields)
+    seq, leaf_hash, leaf = ledger.append(fields)
     return AuditEvent.objects.create(actor=actor if actor is not None and getattr(actor, "pk", None) else None,
-                                     seq=seq, leaf_hash=leaf, **fields)
+                                     seq=seq, leaf_hash=leaf_hash, leaf=leaf, **fields)

@@ -39,8 +39,8 @@ def event_dict(ev) -> dict:
                       old_values=ev.old_values, new_values=ev.new_values, purpose=ev.purpose, via=ev.via)
 
 
-def append(fields: dict) -> tuple[int, str]:
-    """Reserve the next leaf for an event about to be inserted; returns (seq, leaf hash hex).
+def append(fields: dict) -> tuple[int, str, str]:
+    """Reserve the next leaf for an event about to be inserted; returns (seq, leaf hash hex, log entry).
     Must run inside the event's transaction: the state row stays locked until it commits."""
     from comity.audit.models import LedgerState, LedgerSubtree
 
@@ -48,7 +48,8 @@ def append(fields: dict) -> tuple[int, str]:
     state, _ = LedgerState.objects.select_for_update().get_or_create(pk=1, defaults={"compact": {}})
     compact = CompactRange.from_dict(state.compact) if state.compact else CompactRange()
     seq = compact.size
-    leaf = leaf_hash(canonical_event_bytes(leaf_event(seq=seq, **fields)))
+    entry = canonical_event_bytes(leaf_event(seq=seq, **fields))
+    leaf = leaf_hash(entry)
     completed = compact.append(leaf)
     cached = [LedgerSubtree(level=lvl, index=idx, hash=h.hex()) for lvl, idx, h in completed if lvl >= CACHE_MIN_LEVEL]
     if cached:
@@ -56,7 +57,7 @@ def append(fields: dict) -> tuple[int, str]:
     state.size = compact.size
     state.compact = compact.to_dict()
     state.save(update_fields=["size", "compact", "updated_at"])
-    return seq, leaf.hex()
+    return seq, leaf.hex(), entry.decode("utf-8")
 
 
 class DatabaseLeafStore(LeafHashStore):
@@ -188,23 +189,49 @@ def canonical_lines():
                 yield seq, line, stored
 
 
-def verify_database(checkpoints=(), *, strict: bool = False):
-    """Recompute the log from the stored events and check it against every stored signed tree head
-    and any checkpoints an oversight body kept. Returns comity.ledger's LogVerification."""
-    from comity.audit.models import TreeHead
+def log_entries():
+    """The stored log entries in order: (seq, entry bytes, stored leaf hash hex). An event stored
+    without its entry (none are, since the entry column exists) is re-encoded from its columns."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT seq, leaf, leaf_hash FROM audit_auditevent WHERE seq IS NOT NULL ORDER BY seq")
+        while rows := cur.fetchmany(20000):
+            for seq, leaf, stored in rows:
+                yield seq, leaf.encode("utf-8") if leaf else None, stored
+
+
+def verify_database(checkpoints=(), *, strict: bool = False, deep: bool = True):
+    """Check the audit log in the database.
+
+    1. The log: the stored entries, recomputed into the Merkle tree, against every stored signed tree
+       head and any checkpoints an oversight body kept (as fast as hashing allows).
+    2. With ``deep`` (the default): each event's columns, re-encoded, against its log entry, so an
+       edit to the searchable columns that left the entry alone is found too, at its position.
+
+    Returns comity.ledger's LogVerification (``first_divergence`` is the first bad position found by
+    either check)."""
+    from comity.audit.models import LedgerState, TreeHead
     from comity.ledger import verify_log
 
-    leaves, stored = [], []
+    leaves, stored, missing_entry = [], [], []
     expected = 0
     gaps = []
-    for seq, line, leaf_hex in canonical_lines():
+    for seq, entry, leaf_hex in log_entries():
         if seq != expected and not gaps:
             gaps.append(f"event seq {expected} is missing (next stored event has seq {seq})")
         expected = seq + 1
-        leaves.append(line)
+        if entry is None:
+            missing_entry.append(len(leaves))
+            entry = b""
+        leaves.append(entry)
         stored.append(bytes.fromhex(leaf_hex) if leaf_hex else b"\0" * 32)
-    from comity.audit.models import LedgerState
-
+    if missing_entry:  # re-encode from the columns (events written before entries were stored)
+        by_seq = {}
+        for seq, line, _ in canonical_lines():
+            by_seq[seq] = line
+        for index in missing_entry:
+            leaves[index] = by_seq.get(index, b"")
     state = LedgerState.objects.filter(pk=1).first()
     if state is not None and state.size != len(leaves):
         gaps.append(f"the log's state counts {state.size} events but {len(leaves)} are stored")
@@ -212,7 +239,16 @@ def verify_database(checkpoints=(), *, strict: bool = False):
     result = verify_log(leaves, heads, [private_key().public_key()], stored_leaf_hashes=stored)
     messages = tuple(gaps) + tuple(result.messages)
     ok = result.ok and not gaps
+    first, exact = result.first_divergence, result.exact
+    if deep:
+        for seq, line, _ in canonical_lines():
+            if seq < len(leaves) and line != leaves[seq]:
+                ok = False
+                messages += (f"event seq {seq}: its columns do not match its log entry (edited after it was logged)",)
+                if first is None or seq < first:
+                    first, exact = seq, True
+                break
     if strict and ok and result.verified_size < len(leaves):
         ok = False
         messages += (f"{len(leaves) - result.verified_size} events are newer than the latest signed tree head",)
-    return dataclasses.replace(result, ok=ok, messages=messages)
+    return dataclasses.replace(result, ok=ok, messages=messages, first_divergence=first, exact=exact)

@@ -34,6 +34,10 @@ class AuditEvent(models.Model):
     # Position in the Merkle log (the leaf index) and the leaf hash of the event's canonical bytes.
     seq = models.BigIntegerField(unique=True, null=True)
     leaf_hash = models.CharField(max_length=64, blank=True)
+    # The log entry itself: the canonical JSON the leaf hash covers, stored verbatim as a transparency
+    # log stores its entries. The columns above are an index of it for searching; `comity audit verify`
+    # checks both the entries against the signed tree heads and the columns against the entries.
+    leaf = models.TextField(blank=True)
 
     class Meta:
         ordering = ["id"]
