@@ -107,3 +107,21 @@ def page_for(browser):
     yield make
     for ctx in contexts:
         ctx.close()
+
+
+@pytest.fixture
+def sign_in():
+    """Sign a fixture user in through the real pages: password, then the TOTP code."""
+    import pyotp
+
+    def do(page, base, user, password="correct-horse-battery-42"):
+        page.goto(f"{base}/accounts/login/")
+        page.fill("input[name=login]", user.username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/accounts/2fa/authenticate/**")
+        page.fill("input[name=code]", pyotp.TOTP(user.totp_secret).now())
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+
+    return do

@@ -3,30 +3,17 @@ on the dashboard; someone outside the case gets 404."""
 
 import os
 
-import pyotp
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "correct-horse-battery-42"
 SHOTS = os.environ.get("COMITY_SCREENSHOTS")
 
 
-def _sign_in(page, base, user):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/accounts/2fa/authenticate/**")
-    page.fill("input[name=code]", pyotp.TOTP(user.totp_secret).now())
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def test_sign_in_create_case_and_request_move_it_and_see_it_due(live_server, page_for, make_user):
+def test_sign_in_create_case_and_request_move_it_and_see_it_due(live_server, page_for, make_user, sign_in):
     base = live_server.url
     user = make_user("supervisor", "s.ortiz")
     page = page_for()
-    _sign_in(page, base, user)
+    sign_in(page, base, user)
     assert "What is due" in page.text_content("h1")
 
     page.click("text=Cases")
@@ -69,7 +56,7 @@ def test_sign_in_create_case_and_request_move_it_and_see_it_due(live_server, pag
     case_href = page.get_attribute("#due a[href^='/cases/']", "href")
     outsider = make_user("caseworker", "n.outsider")
     other = page_for()
-    _sign_in(other, base, outsider)
+    sign_in(other, base, outsider)
     resp = other.goto(f"{base}{case_href}")
     assert resp.status == 404
     assert reference not in other.content()

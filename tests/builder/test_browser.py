@@ -5,29 +5,16 @@ from __future__ import annotations
 
 import os
 
-import pyotp
 import pytest
 
 from comity.builder import render
 from tests.builder.conftest import ARABIC_NAME, CHINESE_NAME, GOOD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "correct-horse-battery-42"
 SHOTS = os.environ.get("COMITY_SCREENSHOTS")
 
 
-def _sign_in(page, base, user):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/accounts/2fa/authenticate/**")
-    page.fill("input[name=code]", pyotp.TOTP(user.totp_secret).now())
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def test_fill_the_builder_and_download_both_files(live_server, page_for, make_user):
+def test_fill_the_builder_and_download_both_files(live_server, page_for, make_user, sign_in):
     from comity.cases import actions
 
     user = make_user("supervisor", "a.conti")
@@ -39,7 +26,7 @@ def test_fill_the_builder_and_download_both_files(live_server, page_for, make_us
                                     requesting_state="IT", requested_state="CH", acting_user=user)
     base = live_server.url
     page = page_for()
-    _sign_in(page, base, user)
+    sign_in(page, base, user)
 
     page.goto(f"{base}/builder/requests/{req.pk}/")
     page.select_option("select[name=measure]", "records")
