@@ -10,6 +10,10 @@ trap 'rm -rf "$COMITY_DATA_DIR"' EXIT
 status=0
 # Any non-zero pytest exit fails the run, "no tests collected" (5) included: a suite that runs nothing proves nothing.
 run_pytest() { "$py" -m pytest "$@" || status=1; }
+if [ "$which" = all ]; then
+  echo "=== ruff: undefined names, unused imports and variables, syntax errors ==="
+  .venv/bin/ruff check src tests benchmarks scripts --select F,E9 --output-format concise || status=1
+fi
 if [ "$which" = all ] || [ "$which" = sqlite ]; then
   echo "=== test suite on SQLite ==="
   run_pytest -q -p no:cacheprovider tests

@@ -2,7 +2,6 @@
 throttling of failed logins, and the 30-minute idle limit."""
 
 import pyotp
-import pytest
 from django.test import Client
 
 

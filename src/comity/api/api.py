@@ -11,7 +11,7 @@ import json
 from typing import Literal
 
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from ninja import File, Form, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.files import UploadedFile
@@ -27,7 +27,7 @@ from comity.api.law_api import router as law_router
 from comity.accounts.models import TokenScope, User
 from comity.cases import actions
 from comity.cases.access import MEMBER_PURPOSE, PurposeRequired
-from comity.cases.models import Case, CooperationRequest, Deadline, Document, RequestLink, Task
+from comity.cases.models import Case, CooperationRequest, Deadline, Document, Task
 from comity.errors import InvalidInput, NotAllowed, NotFound
 
 

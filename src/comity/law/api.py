@@ -232,6 +232,7 @@ def coverage(law: LawData | None = None) -> dict[str, Any]:
         "articles": articles,
         "articles_unverified": unverified_articles,
         "parameters": len(law.parameters),
+        "parameter_values": param_values,
         "parameter_values_unverified": unverified_params,
         "clock_rules": len(law.clock_rules),
         "offence_categories": len(law.offences),

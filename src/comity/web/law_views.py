@@ -3,7 +3,6 @@ States, and a world map of where a legal basis exists. No sign-in: the law is pu
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -13,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from comity import law
-from comity.law import COOPERATION_KINDS
 
 KIND_LABELS = {"extradition": "Extradition", "mla": "Mutual legal assistance", "transfer": "Transfer of sentenced persons",
                "asset_recovery": "Asset recovery"}

@@ -7,7 +7,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +19,7 @@ from comity.accounts.models import PersonalAccessToken, Role, User
 from comity.cases import actions
 from comity.cases.access import PurposeRequired, grant_oversight, reading_purpose
 from comity.cases.lifecycle import lifecycles
-from comity.cases.models import (Case, CaseMembership, CooperationRequest, Deadline, Direction, Document, Entity,
+from comity.cases.models import (Case, CaseMembership, CooperationRequest, Deadline, Document, Entity,
                                  Note, RequestKind, RequestLink, Task, Transition)
 from comity.cases.validation import country_name
 from comity.errors import InvalidInput, NotAllowed, NotFound

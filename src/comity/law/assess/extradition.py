@@ -375,7 +375,6 @@ def _lapse(ctx: Context, family: str, off: Offence) -> None:
     """Base rule (ECE Art 10; Model Art 3(e)): time-barred under the law of either state -> mandatory.
     Exception (CETS 212 Art 1): only the requesting state's law counts.
     Exception (EAW): only Art 4(4) (optional; executing state's law where it had jurisdiction)."""
-    f = ctx.facts
     idx = [off.index]
     by_requesting, by_requested = off.time_barred_requesting, off.time_barred_requested
     if not (by_requesting or by_requested):
