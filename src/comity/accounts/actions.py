@@ -111,3 +111,33 @@ def authenticate_token(raw: str) -> tuple[User, PersonalAccessToken] | None:
     # last_used_at is bookkeeping, not a state change worth an audit event.
     PersonalAccessToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user, token
+
+
+def do_set_active(user: User, *, active: bool, acting_user: User, via: str = "web") -> User:
+    """Deactivate (or reactivate) an account. Its sessions and tokens stop working at once."""
+    if acting_user.role != Role.ADMIN:
+        raise NotAllowed("Only an administrator may deactivate accounts.")
+    if user.pk == acting_user.pk and not active:
+        raise InvalidInput({"user": "you cannot deactivate your own account"})
+    if user.is_active == active:
+        raise InvalidInput({"user": f"{user.username} is already {'active' if active else 'inactive'}"})
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        audit.record("account.activated" if active else "account.deactivated", actor=acting_user, obj=user,
+                     category="security", via=via, new={"username": user.username})
+    return user
+
+
+def do_reset_second_factor(user: User, *, acting_user: User, via: str = "web") -> None:
+    """Remove an account's TOTP and recovery codes (lost phone): it must enrol again at next sign-in."""
+    from allauth.mfa.models import Authenticator
+
+    if acting_user.role != Role.ADMIN:
+        raise NotAllowed("Only an administrator may reset a second factor.")
+    if user.pk == acting_user.pk:
+        raise InvalidInput({"user": "ask another administrator to reset your own second factor"})
+    with transaction.atomic():
+        removed = Authenticator.objects.filter(user=user).delete()[0]
+        audit.record("account.mfa_reset", actor=acting_user, obj=user, category="security", via=via,
+                     new={"username": user.username, "authenticators_removed": removed})

@@ -89,3 +89,16 @@ class TokenForm(forms.Form):
     name = forms.CharField(max_length=100)
     scope = forms.ChoiceField(choices=[("read", "Read"), ("write", "Read and write")])
     days = forms.IntegerField(min_value=1, max_value=366, initial=90)
+
+
+class UserForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=[("caseworker", "Caseworker"), ("prosecutor", "Prosecutor / investigator"),
+                                      ("supervisor", "Supervisor"), ("defence", "Defence counsel"),
+                                      ("oversight", "Oversight body"), ("admin", "Administrator")])
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(required=False)
+    organisation = forms.CharField(max_length=200, required=False)
+    password = forms.CharField(widget=forms.PasswordInput, help_text="At least 12 characters; the person sets up "
+                                                                     "their second factor at first sign-in")

@@ -413,5 +413,50 @@ def token_revoke(request, token_pk):
     return redirect("tokens")
 
 
+def _admin_only(request):
+    if request.user.role != Role.ADMIN:
+        raise Http404("Not found.")
+
+
+@login_required
+def users(request):
+    """Accounts, for administrators: create, deactivate, reset a lost second factor."""
+    from allauth.mfa.models import Authenticator
+
+    _admin_only(request)
+    form = forms.UserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = account_actions.do_create_user(acting_user=request.user, via="web", **form.cleaned_data)
+            messages.success(request, f"Account {user.username} created. They set up their second factor at first "
+                                      f"sign-in.")
+            return redirect("users")
+        except InvalidInput as e:
+            _apply_errors(form, e)
+    with_mfa = set(Authenticator.objects.values_list("user_id", flat=True).distinct())
+    accounts = [{"u": u, "mfa": u.pk in with_mfa} for u in User.objects.order_by("username")]
+    return render(request, "users.html", {"form": form, "accounts": accounts})
+
+
+@login_required
+@require_POST
+def user_action(request, user_pk, action):
+    _admin_only(request)
+    user = User.objects.filter(pk=user_pk).first() or _raise404()
+    try:
+        if action == "deactivate":
+            account_actions.do_set_active(user, active=False, acting_user=request.user)
+        elif action == "activate":
+            account_actions.do_set_active(user, active=True, acting_user=request.user)
+        elif action == "reset-mfa":
+            account_actions.do_reset_second_factor(user, acting_user=request.user)
+        else:
+            raise Http404("Not found.")
+        messages.success(request, f"Done: {action.replace('-', ' ')} for {user.username}.")
+    except (InvalidInput, NotAllowed) as e:
+        messages.error(request, str(e))
+    return redirect("users")
+
+
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
