@@ -250,11 +250,11 @@ def cmd_audit(args) -> int:
                     print(f"  {m}")
             return 0 if result.ok else 1
         if args.audit_command == "prove":
-            store = ledger.DatabaseLeafStore()
             if args.old_size is not None:
-                proof = prove_consistency(store, args.old_size, args.size)
+                proof = prove_consistency(ledger.proof_store(prove_consistency, args.old_size, args.size),
+                                          args.old_size, args.size)
             else:
-                proof = prove_inclusion(store, args.seq, args.size)
+                proof = prove_inclusion(ledger.proof_store(prove_inclusion, args.seq, args.size), args.seq, args.size)
             print(json.dumps(proof.to_dict(), indent=2))
             return 0
         if args.audit_command == "export":

@@ -160,3 +160,25 @@ def test_fast_mode_alone_misses_a_column_edit_that_deep_mode_finds(supervisor):
     deep = ledger.verify_database()
     assert not deep.ok and deep.first_divergence == target.seq
     assert any("columns do not match" in m for m in deep.messages)
+
+
+def test_prefetched_database_proofs_verify_for_many_positions(supervisor):
+    import random
+
+    from comity.ledger import prove_consistency, prove_inclusion
+
+    case = actions.do_create_case(title="Many events", acting_user=supervisor)
+    for i in range(150):
+        actions.do_add_note(case, text=f"n{i}", acting_user=supervisor)
+    first = _sign()
+    for i in range(60):
+        actions.do_add_note(case, text=f"m{i}", acting_user=supervisor)
+    head = _sign()
+    root = bytes.fromhex(head.root_hash)
+    rng = random.Random(9)
+    for seq in rng.sample(range(head.size), 40):
+        proof = prove_inclusion(ledger.proof_store(prove_inclusion, seq, head.size), seq, head.size)
+        leaf = bytes.fromhex(AuditEvent.objects.get(seq=seq).leaf_hash)
+        verify_inclusion(leaf, seq, head.size, list(proof.inclusion_path), root)
+    cp = prove_consistency(ledger.proof_store(prove_consistency, first.size, head.size), first.size, head.size)
+    verify_consistency(first.size, head.size, bytes.fromhex(first.root_hash), root, list(cp.consistency_path))

@@ -51,7 +51,7 @@ def event(request, seq: int, size: int | None = None):
     if ev is None:
         raise InvalidInput({"seq": f"no event at position {seq}"})
     try:
-        proof = prove_inclusion(ledger.DatabaseLeafStore(), seq, size)
+        proof = prove_inclusion(ledger.proof_store(prove_inclusion, seq, size), seq, size)
     except LedgerError as e:
         raise _ledger_errors(e) from None
     return {"event": ledger.event_dict(ev),
@@ -63,7 +63,7 @@ def event(request, seq: int, size: int | None = None):
 def inclusion(request, seq: int, size: int | None = None):
     _reader(request)
     try:
-        return prove_inclusion(ledger.DatabaseLeafStore(), seq, size).to_dict()
+        return prove_inclusion(ledger.proof_store(prove_inclusion, seq, size), seq, size).to_dict()
     except LedgerError as e:
         raise _ledger_errors(e) from None
 
@@ -72,6 +72,6 @@ def inclusion(request, seq: int, size: int | None = None):
 def consistency(request, first: int, second: int | None = None):
     _reader(request)
     try:
-        return prove_consistency(ledger.DatabaseLeafStore(), first, second).to_dict()
+        return prove_consistency(ledger.proof_store(prove_consistency, first, second), first, second).to_dict()
     except LedgerError as e:
         raise _ledger_errors(e) from None

@@ -44,9 +44,18 @@ def append(fields: dict) -> tuple[int, str, str]:
     Must run inside the event's transaction: the state row stays locked until it commits."""
     from comity.audit.models import LedgerState, LedgerSubtree
 
-    assert transaction.get_connection().in_atomic_block
-    state, _ = LedgerState.objects.select_for_update().get_or_create(pk=1, defaults={"compact": {}})
-    compact = CompactRange.from_dict(state.compact) if state.compact else CompactRange()
+    connection = transaction.get_connection()
+    assert connection.in_atomic_block
+    # Plain SQL for the lock and read (this runs in every action): the row lock serialises appends.
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT size, compact FROM audit_ledgerstate WHERE id = 1{lock}")
+        row = cur.fetchone()
+    if row is None:  # created by the migration; this only runs if someone removed it
+        LedgerState.objects.get_or_create(pk=1, defaults={"compact": {"size": 0, "hashes": []}})
+        row = (0, {"size": 0, "hashes": []})
+    raw = json.loads(row[1]) if isinstance(row[1], str) else row[1]
+    compact = CompactRange.from_dict(raw) if raw else CompactRange()
     seq = compact.size
     entry = canonical_event_bytes(leaf_event(seq=seq, **fields))
     leaf = leaf_hash(entry)
@@ -54,29 +63,82 @@ def append(fields: dict) -> tuple[int, str, str]:
     cached = [LedgerSubtree(level=lvl, index=idx, hash=h.hex()) for lvl, idx, h in completed if lvl >= CACHE_MIN_LEVEL]
     if cached:
         LedgerSubtree.objects.bulk_create(cached)
-    state.size = compact.size
-    state.compact = compact.to_dict()
-    state.save(update_fields=["size", "compact", "updated_at"])
+    LedgerState.objects.filter(pk=1).update(size=compact.size, compact=compact.to_dict(), updated_at=fields["time"])
     return seq, leaf.hex(), entry.decode("utf-8")
 
 
+class _RecordingStore(LeafHashStore):
+    """A stand-in that records which subtree roots and leaf hashes a proof reads. The proof algorithms'
+    control flow depends only on sizes, never on hash values, so a dry run on dummy hashes reads
+    exactly what the real run will."""
+
+    _DUMMY = b"\0" * 32
+
+    def __init__(self, size: int):
+        self._size = size
+        self.subtrees: set[tuple[int, int]] = set()
+        self.leaves: set[int] = set()
+
+    def tree_size(self) -> int:
+        return self._size
+
+    def leaf_hashes(self, start: int, stop: int):
+        self.leaves.update(range(start, stop))
+        return [self._DUMMY] * (stop - start)
+
+    def cached_subtree(self, level: int, index: int):
+        if level < CACHE_MIN_LEVEL:
+            return None
+        self.subtrees.add((level, index))
+        return self._DUMMY  # complete subtrees from CACHE_MIN_LEVEL up are all in the cache table
+
+
 class DatabaseLeafStore(LeafHashStore):
-    """Leaf hashes from the audit table, subtree roots from the cache table."""
+    """Leaf hashes from the audit table, subtree roots from the cache table.
+
+    `prefetch(proof_function, *args)` reads everything a proof needs in two queries (a dry run finds
+    what that is), so a proof costs the same few round trips on PostgreSQL as on SQLite."""
 
     def __init__(self):
         from comity.audit.models import LedgerState
 
         state = LedgerState.objects.filter(pk=1).first()
         self._size = state.size if state else 0
+        self._subtrees: dict[tuple[int, int], bytes] = {}
+        self._leaves: dict[int, bytes] = {}
 
     def tree_size(self) -> int:
         return self._size
 
-    # Plain SQL: a proof makes a few dozen of these small look-ups, and the ORM's overhead per query
-    # would dominate the time a proof takes.
+    def prefetch(self, proof_function, *args) -> "DatabaseLeafStore":
+        from django.db import connection
+
+        dry = _RecordingStore(self._size)
+        proof_function(dry, *args)
+        with connection.cursor() as cur:
+            by_level: dict[int, list[int]] = {}
+            for level, index in dry.subtrees:
+                by_level.setdefault(level, []).append(index)
+            if by_level:
+                where = " OR ".join(f'(level = %s AND "index" IN ({", ".join(["%s"] * len(ix))}))'
+                                    for ix in by_level.values())
+                params = [v for level, ix in by_level.items() for v in (level, *ix)]
+                cur.execute(f'SELECT level, "index", hash FROM audit_ledgersubtree WHERE {where}', params)
+                self._subtrees.update({(lv, ix): bytes.fromhex(h) for lv, ix, h in cur.fetchall()})
+            if dry.leaves:
+                seqs = sorted(dry.leaves)
+                cur.execute(f"SELECT seq, leaf_hash FROM audit_auditevent WHERE seq IN ({', '.join(['%s'] * len(seqs))})",
+                            seqs)
+                self._leaves.update({seq: bytes.fromhex(h) for seq, h in cur.fetchall()})
+        return self
+
+    # Plain SQL where not prefetched: a proof makes a few dozen of these small look-ups, and the ORM's
+    # overhead per query would dominate the time a proof takes.
     def leaf_hashes(self, start: int, stop: int):
         from django.db import connection
 
+        if all(i in self._leaves for i in range(start, stop)):
+            return [self._leaves[i] for i in range(start, stop)]
         with connection.cursor() as cur:
             cur.execute("SELECT leaf_hash FROM audit_auditevent WHERE seq >= %s AND seq < %s ORDER BY seq",
                         [start, stop])
@@ -87,10 +149,17 @@ class DatabaseLeafStore(LeafHashStore):
 
         if level < CACHE_MIN_LEVEL:
             return None
+        if (level, index) in self._subtrees:
+            return self._subtrees[(level, index)]
         with connection.cursor() as cur:
             cur.execute('SELECT hash FROM audit_ledgersubtree WHERE level = %s AND "index" = %s', [level, index])
             row = cur.fetchone()
         return bytes.fromhex(row[0]) if row else None
+
+
+def proof_store(proof_function, *args) -> DatabaseLeafStore:
+    """A database store with everything `proof_function(store, *args)` will read already loaded."""
+    return DatabaseLeafStore().prefetch(proof_function, *args)
 
 
 def _key_path() -> Path:
