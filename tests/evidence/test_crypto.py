@@ -76,7 +76,7 @@ def test_round_trip_and_hashes(size):
     assert result.size == size and result.ciphertext_size == len(out.getvalue())
     import hashlib
     assert result.digests == {"sha256": hashlib.sha256(data).hexdigest(), "sha512": hashlib.sha512(data).hexdigest()}
-    assert data[:64] not in out.getvalue() or size == 0
+    assert data[:64] not in out.getvalue() or size < 16  # a byte or two can turn up in ciphertext by chance
     assert b"".join(crypto.decrypt_chunks(io.BytesIO(out.getvalue()), key)) == data
     assert crypto.DecryptingReader(io.BytesIO(out.getvalue()), key).read() == data
 
