@@ -23,5 +23,6 @@ trap cleanup EXIT
   -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
 "$bindir/createdb" -h 127.0.0.1 -p "$port" -U comity comity
 export DATABASE_URL="postgres://comity@127.0.0.1:$port/comity"
+export COMITY_PG_SOCKET_URL="postgres://comity@/comity?host=$dir&port=$port"  # the same server over its Unix socket
 echo "with-postgres: PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2
 "$@"
