@@ -173,3 +173,20 @@ def test_openapi_documents_every_endpoint(client, db):
             for param in op.get("parameters", []):
                 assert param.get("name"), f"{method} {path} has an unnamed parameter"
     assert client.get("/api/docs").status_code == 200
+
+
+def test_builder_check_report_over_the_api(api, case, supervisor, outsider):
+    from comity.builder import actions as builder_actions
+
+    req = actions.do_create_request(case, kind="mla", direction="outgoing", subject="Bank records in Zurich",
+                                    requesting_state="IT", requested_state="CH", acting_user=supervisor)
+    a = api(supervisor, scope="read")
+    assert a.get(f"/requests/{req.pk}/draft/check").status_code == 404  # no draft yet
+    builder_actions.do_start_draft(req, measure="records", acting_user=supervisor)
+    body = a.get(f"/requests/{req.pk}/draft/check").json()
+    assert body["complete"] is False
+    missing = {f["code"]: f for f in body["findings"] if f["kind"] == "missing"}
+    assert missing and all(f["citation"] for f in missing.values())
+    assert any(r["label"] == "Languages accepted" for r in body["requested_state_requirements"])
+    assert AuditEvent.objects.filter(event_type="access.builder_check", via="api").exists()
+    assert api(outsider).get(f"/requests/{req.pk}/draft/check").status_code == 404

@@ -511,6 +511,26 @@ def download_document(request, case_id: int, document_id: int, purpose: str | No
     return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.filename)
 
 
+@api.get("/requests/{request_id}/draft/check", response={200: dict, 404: DetailOut}, tags=["requests"],
+         summary="The request builder's report on a request's draft: missing elements with their articles, "
+                 "quality findings, and the requested State's requirements (the read is logged)")
+def draft_check(request, request_id: int):
+    from comity.builder import actions as builder_actions
+    from comity.builder import checks
+
+    req = _member_request(request, request_id)
+    draft = getattr(req, "builder_draft", None)
+    if draft is None:
+        raise NotFound("This request has no draft in the request builder yet.")
+    actions.do_record_access(req.case, acting_user=request.user, what="builder_check", purpose=MEMBER_PURPOSE,
+                             obj=req, via="api")
+    found = builder_actions.findings(draft)
+    requirements = checks.state_requirements(req.requested_state, draft.measure, req.legal_basis_instrument)
+    return {"request": req.reference, "measure": draft.measure, "version": draft.version,
+            "complete": not any(f["kind"] == "missing" for f in found), "findings": found,
+            "requested_state_requirements": [r.as_dict() for r in requirements]}
+
+
 @api.get("/deadlines", response=list[DeadlineOut], tags=["deadlines"],
          summary="Open deadlines across your cases, most urgent first")
 def list_deadlines(request):
