@@ -24,6 +24,6 @@ def law():
 def data_copy(tmp_path: Path) -> Path:
     """A writable copy of the packaged data with the fixture profiles instead of the real ones."""
     target = tmp_path / "data"
-    shutil.copytree(DATA_DIR, target, ignore=shutil.ignore_patterns("profiles", "profiles_curation.yaml"))
+    shutil.copytree(DATA_DIR, target, ignore=shutil.ignore_patterns("profiles"))
     shutil.copytree(FIXTURES / "profiles", target / "profiles")
     return target

@@ -60,7 +60,7 @@ def test_every_fact_has_a_source_and_a_verified_flag(law):
             assert inst.citations.get(kind, "").strip(), (inst.id, kind)
     for param in law.parameters.values():
         assert param.reference.strip() and param.description.strip(), param.name
-        for _start, _value, ref, verified in param.values:
+        for _start, _value, ref, verified, *_read in param.values:
             assert ref.strip() and isinstance(verified, bool)
     for rule in law.clock_rules:
         assert rule.citation.strip() and rule.source.strip(), rule.code
@@ -216,63 +216,195 @@ def test_fixture_copy_is_valid(data_copy):
     law = compile_law(data_copy)
     assert set(law.profiles) == {"FR", "US", "CN"}
     assert law.profiles["FR"].fact("death_penalty").extra["as_of"] == dt.date(1981, 10, 9)
-    assert law.profiles["FR"].value("extradites_nationals") == "eu_only"
+    rule = law.profiles["FR"].value("extradites_nationals")
+    assert rule.bar == "statutory" and rule.exception("eu_surrender") is not None
     assert law.profiles["US"].fact("central_authority").value is None
 
 
+#: A small convention written into a copy of the data set, so that each test breaks one thing in it.
+TEST_CONVENTION = """\
+id: ZZ-TEST
+title: Test Convention on Co-operation
+kind: multilateral_treaty
+organisation: CoE
+scope: [mla]
+adopted: 2001-01-10
+entry_into_force: 2002-03-01
+source: https://example.org/zz-test
+read: 2026-01-15
+verified: true
+citations:
+  mla: "Test Convention Art 1"
+entry_into_force_rule: {first_day_of_month_after_months: 3}
+parties_source: https://example.org/zz-test/chart
+parties_read: 2026-01-15
+parties_verified: false
+parties:
+  - {state: AT, signature: 2001-01-10, ratification: 2001-11-20, entry_into_force: 2002-03-01, verified: true}
+  - {state: BE, signature: 2001-01-10, ratification: 2004-05-31, entry_into_force: 2004-09-01, verified: true}
+  - {state: KR, accession: 2011-09-29, verified: true,
+     reservations: [{article: "5", kind: declaration, effect: search_seizure_conditions, text: "Dual criminality."}]}
+  - {state: CL, signature: 2002-02-02}
+"""
+
+
+def _write_test_convention(data_dir: Path, text: str = TEST_CONVENTION) -> Path:
+    path = data_dir / "instruments" / "ZZ-TEST.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_test_convention_is_valid_and_derives_entry_into_force(data_copy):
+    _write_test_convention(data_copy)
+    law = compile_law(data_copy)
+    inst = law.instruments["ZZ-TEST"]
+    kr = inst.parties["KR"]
+    assert kr.deposit_kind == "accession" and kr.entry_into_force == dt.date(2012, 1, 1)
+    assert kr.entry_into_force_derived and kr.read == dt.date(2026, 1, 15)
+    assert not inst.parties["CL"].verified  # file default: parties_verified false
+
+
 def test_bad_party_date_names_file_line_and_field(data_copy):
-    path = data_copy / "instruments" / "CETS-024.yaml"
-    line = _mutate(path, "{state: AL, ratification: 1998-05-19}", "{state: AL, ratification: 1998-13-19}")
+    path = _write_test_convention(data_copy)
+    line = _mutate(path, "ratification: 2001-11-20", "ratification: 2001-13-20")
     errors = _refused(data_copy)
     err = next(e for e in errors if e["field"].endswith("ratification"))
-    assert err["file"] == "instruments/CETS-024.yaml"
+    assert err["file"] == "instruments/ZZ-TEST.yaml"
     assert err["line"] == line
     assert "parties[0]" in err["field"] and "not a date" in err["reason"]
 
 
 def test_missing_source_is_refused(data_copy):
-    path = data_copy / "instruments" / "CETS-141.yaml"
-    _mutate(path, "source: https://www.coe.int/en/web/conventions/full-list?module=treaty-detail&treatynum=141\n", "")
-    _mutate(path, "parties_source: https://www.coe.int/en/web/conventions/full-list?module=signatures-by-treaty&treatynum=141\n", "")
+    path = _write_test_convention(data_copy)
+    _mutate(path, "source: https://example.org/zz-test\n", "")
+    _mutate(path, "parties_source: https://example.org/zz-test/chart\n", "")
     errors = _refused(data_copy)
     fields = {e["field"] for e in errors}
-    assert "CETS-141.source" in fields
-    assert any(f.startswith("CETS-141.parties[") and f.endswith(".source") for f in fields)
-    assert all(e["file"] == "instruments/CETS-141.yaml" for e in errors)
+    assert "ZZ-TEST.source" in fields
+    assert any(f.startswith("ZZ-TEST.parties[") and f.endswith(".source") for f in fields)
+    assert all(e["file"] == "instruments/ZZ-TEST.yaml" for e in errors)
+
+
+def test_verified_without_url_or_read_date_is_refused(data_copy):
+    path = _write_test_convention(data_copy)
+    _mutate(path, "parties_read: 2026-01-15\n", "")
+    line = _mutate(path, "  - {state: CL, signature: 2002-02-02}",
+                   "  - {state: CL, signature: 2002-02-02, verified: true, source: \"Treaty Office chart\"}")
+    errors = _refused(data_copy)
+    by_field = {e["field"]: e for e in errors}
+    assert "verified: true needs the date it was read" in by_field["ZZ-TEST.parties[0].read"]["reason"]
+    assert "needs the URL" in by_field["ZZ-TEST.parties[3].source"]["reason"]
+    assert by_field["ZZ-TEST.parties[3].source"]["line"] == line
+
+
+def test_read_date_in_the_future_is_refused(data_copy):
+    path = _write_test_convention(data_copy)
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    _mutate(path, "parties_read: 2026-01-15", f"parties_read: {tomorrow}")
+    errors = _refused(data_copy)
+    assert any(e["field"].endswith(".read") and "in the future" in e["reason"] for e in errors)
 
 
 def test_ratification_before_signature_is_refused(data_copy):
-    path = data_copy / "instruments" / "CETS-024.yaml"
-    line = _mutate(path, "{state: GB, signature: 1990-06-21,", "{state: GB, signature: 1991-06-21,")
+    path = _write_test_convention(data_copy)
+    line = _mutate(path, "{state: AT, signature: 2001-01-10,", "{state: AT, signature: 2001-12-10,")
     errors = _refused(data_copy)
     err = next(e for e in errors if e["field"].endswith("ratification"))
     assert "before signature" in err["reason"] and err["line"] == line
 
 
+def test_entry_into_force_before_deposit_is_refused(data_copy):
+    path = _write_test_convention(data_copy)
+    _mutate(path, "ratification: 2004-05-31, entry_into_force: 2004-09-01",
+            "ratification: 2004-05-31, entry_into_force: 2004-05-01")
+    errors = _refused(data_copy)
+    assert any(e["field"] == "ZZ-TEST.parties[1].entry_into_force" and "before the ratification" in e["reason"]
+               for e in errors)
+
+
+def test_two_deposits_on_one_row_are_refused(data_copy):
+    path = _write_test_convention(data_copy)
+    _mutate(path, "{state: KR, accession: 2011-09-29,", "{state: KR, accession: 2011-09-29, ratification: 2011-09-29,")
+    errors = _refused(data_copy)
+    assert any("one instrument deposited per row" in e["reason"] for e in errors)
+
+
+def test_denunciation_after_withdrawal_is_refused(data_copy):
+    path = _write_test_convention(data_copy)
+    _mutate(path, "entry_into_force: 2004-09-01, verified: true}",
+            "entry_into_force: 2004-09-01, denunciation: 2020-05-01, withdrawal: 2020-01-01, verified: true}")
+    errors = _refused(data_copy)
+    assert any(e["field"] == "ZZ-TEST.parties[1].withdrawal" and "before the denunciation" in e["reason"]
+               for e in errors)
+
+
+# The Council of Europe's final clause: "the first day of the month following the expiration of a period of three
+# months after the date of deposit". Deposit on 31 May 2004: the period ends 31 August, so 1 September 2004.
+@pytest.mark.parametrize("eif,ok", [("2004-09-01", True), ("2004-08-31", False), ("2004-09-02", False),
+                                     ("2004-10-01", False)])
+def test_coe_month_rule_pins_entry_into_force_exactly(data_copy, eif, ok):
+    path = _write_test_convention(data_copy)
+    _mutate(path, "ratification: 2004-05-31, entry_into_force: 2004-09-01",
+            f"ratification: 2004-05-31, entry_into_force: {eif}")
+    if ok:
+        assert compile_law(data_copy).instruments["ZZ-TEST"].parties["BE"].entry_into_force.isoformat() == eif
+    else:
+        errors = _refused(data_copy)
+        err = next(e for e in errors if e["field"] == "ZZ-TEST.parties[1].entry_into_force")
+        assert "gives 2004-09-01" in err["reason"]
+
+
+def test_a_different_entry_into_force_can_be_explained(data_copy):
+    path = _write_test_convention(data_copy)
+    _mutate(path, "ratification: 2004-05-31, entry_into_force: 2004-09-01",
+            'ratification: 2004-05-31, entry_into_force: 2004-10-01, entry_into_force_note: "declared later"')
+    assert compile_law(data_copy).instruments["ZZ-TEST"].parties["BE"].entry_into_force == dt.date(2004, 10, 1)
+
+
+# Day counts ("ninety days after the date of deposit"): depositaries differ on counting the day of deposit, so
+# one day either way is accepted, two are not.
+@pytest.mark.parametrize("eif,ok", [("2012-01-28", True), ("2012-01-29", True), ("2012-01-30", True),
+                                     ("2012-01-27", False), ("2012-01-31", False)])
+def test_day_count_rule_allows_one_day_either_way(data_copy, eif, ok):
+    text = TEST_CONVENTION.replace("{first_day_of_month_after_months: 3}", "{days_after_deposit: 90}")
+    text = text.replace("entry_into_force: 2002-03-01, verified", "entry_into_force: 2002-02-18, verified")
+    text = text.replace("entry_into_force: 2004-09-01, verified", "entry_into_force: 2004-08-29, verified")
+    path = _write_test_convention(data_copy, text)
+    _mutate(path, "{state: KR, accession: 2011-09-29,", f"{{state: KR, accession: 2011-10-30, entry_into_force: {eif},")
+    if ok:
+        compile_law(data_copy)
+    else:
+        errors = _refused(data_copy)
+        assert any(e["field"] == "ZZ-TEST.parties[2].entry_into_force" for e in errors)
+
+
 def test_duplicate_party_is_refused(data_copy):
-    path = data_copy / "instruments" / "OAS-B-47.yaml"
-    line = _mutate(path, "  - {state: UY}\n", "  - {state: UY}\n  - {state: AR}\n")
+    path = _write_test_convention(data_copy)
+    line = _mutate(path, "  - {state: CL, signature: 2002-02-02}\n",
+                   "  - {state: CL, signature: 2002-02-02}\n  - {state: AT}\n")
     errors = _refused(data_copy)
     err = next(e for e in errors if "duplicate" in e["reason"])
-    assert err["file"] == "instruments/OAS-B-47.yaml" and err["line"] == line + 1
+    assert err["file"] == "instruments/ZZ-TEST.yaml" and err["line"] == line + 1
     assert err["field"].endswith(".state")
 
 
 def test_yaml_syntax_error_names_the_line(data_copy):
-    path = data_copy / "instruments" / "CETS-030.yaml"
-    line = _mutate(path, "  - {state: AL, ratification: 2000-04-04}", "  - {state: AL, ratification: [2000-04-04}")
+    path = _write_test_convention(data_copy)
+    line = _mutate(path, "  - {state: CL, signature: 2002-02-02}", "  - {state: CL, signature: [2002-02-02}")
     errors = _refused(data_copy)
-    assert errors[0]["file"] == "instruments/CETS-030.yaml"
+    assert errors[0]["file"] == "instruments/ZZ-TEST.yaml"
     assert errors[0]["line"] >= line and "YAML" in errors[0]["reason"]
 
 
-def test_unknown_state_and_effect_are_refused(data_copy):
-    path = data_copy / "instruments" / "UNTOC.yaml"
-    _mutate(path, "  - {state: AF,", "  - {state: XX,")
-    _mutate(path, "effect: not_legal_basis_for_extradition", "effect: maybe_later")
+def test_unknown_state_field_and_effect_are_refused(data_copy):
+    path = _write_test_convention(data_copy)
+    _mutate(path, "  - {state: CL,", "  - {state: XX,")
+    _mutate(path, "effect: search_seizure_conditions", "effect: maybe_later")
+    _mutate(path, "{state: AT, signature", "{state: AT, ratifcation: 2001-11-20, signature")
     errors = _refused(data_copy)
     reasons = " ".join(e["reason"] for e in errors)
     assert "ISO 3166-1" in reasons and "must be one of" in reasons
+    assert any(e["field"] == "ZZ-TEST.parties[0].ratifcation" and e["reason"] == "unknown field" for e in errors)
 
 
 def test_bilateral_id_must_be_in_alphabetical_order(data_copy):
@@ -283,19 +415,41 @@ def test_bilateral_id_must_be_in_alphabetical_order(data_copy):
 
 
 def test_unknown_reference_is_refused(data_copy):
-    path = data_copy / "instruments" / "CETS-086.yaml"
-    _mutate(path, "supplements: CETS-024", "supplements: CETS-999")
+    path = _write_test_convention(data_copy)
+    _mutate(path, "scope: [mla]\n", "scope: [mla]\nsupplements: CETS-999\n")
     errors = _refused(data_copy)
-    assert any(e["field"] == "CETS-086.supplements" and "CETS-999" in e["reason"] for e in errors)
+    assert any(e["field"] == "ZZ-TEST.supplements" and "CETS-999" in e["reason"] for e in errors)
+
+
+PARAMETER = """\
+zz.test.limit_days:
+  description: A test period
+  reference: Test Convention Art 9
+  source: https://example.org/zz-test
+  read: 2026-01-15
+  unit: day
+  verified: true
+  values:
+    2002-03-01: 18
+"""
 
 
 def test_parameter_with_bad_date_key_is_refused(data_copy):
-    path = data_copy / "parameters" / "thresholds.yaml"
-    line = _mutate(path, "    1960-04-18: 12\n", "    1960-02-30: 12\n")
+    path = data_copy / "parameters" / "zz_test.yaml"
+    path.write_text(PARAMETER, encoding="utf-8")
+    compile_law(data_copy)  # valid as written
+    line = _mutate(path, "    2002-03-01: 18\n", "    2002-02-30: 18\n")
     errors = _refused(data_copy)
     err = errors[0]
-    assert err["file"] == "parameters/thresholds.yaml" and err["line"] == line
-    assert err["field"] == "extradition.cets024.min_max_penalty_months.values.1960-02-30"
+    assert err["file"] == "parameters/zz_test.yaml" and err["line"] == line
+    assert err["field"] == "zz.test.limit_days.values.2002-02-30"
+
+
+def test_verified_parameter_needs_url_and_read_date(data_copy):
+    path = data_copy / "parameters" / "zz_test.yaml"
+    path.write_text(PARAMETER.replace("  read: 2026-01-15\n", ""), encoding="utf-8")
+    errors = _refused(data_copy)
+    assert any(e["field"] == "zz.test.limit_days.read" for e in errors)
 
 
 def test_malformed_profile_names_file_line_and_field(data_copy):
@@ -314,6 +468,33 @@ def test_profile_fact_without_source_is_refused(data_copy):
     assert errors[0]["field"] == "extradites_nationals.source"
 
 
+def test_nationals_rule_with_unknown_exception_is_refused(data_copy):
+    path = data_copy / "profiles" / "FR.yaml"
+    _mutate(path, "kind: eu_surrender", "kind: when_convenient")
+    errors = _refused(data_copy)
+    assert errors[0]["field"] == "extradites_nationals.exceptions[0].kind"
+    assert "consent" in errors[0]["reason"]
+
+
+def test_nationals_as_a_single_word_is_refused(data_copy):
+    path = data_copy / "profiles" / "CN.yaml"
+    _mutate(path, "{bar: statutory,", "{value: never, bar: statutory,")
+    errors = _refused(data_copy)
+    assert errors[0]["field"] == "extradites_nationals.value" and "structured" in errors[0]["reason"]
+
+
+def test_profile_history_must_be_in_date_order(data_copy):
+    path = data_copy / "profiles" / "US.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = "\n".join(line for line in text.split("\n") if not line.startswith("eu_member:"))
+    text += ("\neu_member:\n  history:\n"
+             "    - {from: 2020-01-01, value: false, source: https://example.org/a, read: 2026-01-15, verified: true}\n"
+             "    - {from: 2019-01-01, value: true, source: https://example.org/b, read: 2026-01-15, verified: true}\n")
+    path.write_text(text, encoding="utf-8")
+    errors = _refused(data_copy)
+    assert errors[0]["field"] == "eu_member.history" and "order" in errors[0]["reason"]
+
+
 def test_profile_file_name_must_match_state(data_copy):
     (data_copy / "profiles" / "CN.yaml").rename(data_copy / "profiles" / "TW.yaml")
     errors = _refused(data_copy)
@@ -321,10 +502,10 @@ def test_profile_file_name_must_match_state(data_copy):
 
 
 def test_one_bad_file_refuses_the_whole_set(data_copy, law):
-    path = data_copy / "instruments" / "EU-EIO.yaml"
-    _mutate(path, "kind: eu_act", "kind: directive")
+    path = _write_test_convention(data_copy)
+    _mutate(path, "kind: multilateral_treaty", "kind: directive")
     errors = _refused(data_copy)
-    assert errors[0]["field"] == "EU-EIO.kind"
+    assert errors[0]["field"] == "ZZ-TEST.kind"
     # the process-wide data set is untouched
     assert "EU-EIO" in law.instruments
 

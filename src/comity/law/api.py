@@ -95,6 +95,18 @@ def legal_basis(requesting: str, requested: str, kind: str, on_date: dt.date | s
     return find_legal_basis(law, rq, rd, kind, on)
 
 
+def law_data_version() -> dict[str, Any]:
+    """Which legal data answered: its version, the day it was last refreshed, and the content fingerprint."""
+    law = get_law()
+    version = getattr(law, "data_version", None) or {}
+    refreshed = version.get("refreshed")
+    return {
+        "version": version.get("version") or "unversioned",
+        "refreshed": refreshed.isoformat() if hasattr(refreshed, "isoformat") else refreshed,
+        "fingerprint": str(law.fingerprint)[:12],
+    }
+
+
 def country_profile(state: str) -> CountryProfile:
     """The sourced profile of ``state`` (UnknownState if the code is invalid or no profile exists)."""
     law = get_law()

@@ -69,8 +69,31 @@ class BasisResult:
     instrument_kind: str
     verified: bool  # all facts used (instrument, both party records) are verified
     caveats: tuple[str, ...] = ()
+    states: tuple[str, str] = ("", "")  # (requesting, requested): whose party rows or profile it rests on
+
+    def rests_on(self) -> list[dict[str, Any]]:
+        """The facts this answer used: the two party rows (or the designation, or the profile fact)."""
+        from . import get_law
+        from .provenance import fact_ref, party_ref, profile_ref
+
+        law = get_law()
+        requesting, requested = self.states
+        inst = law.instruments.get(self.instrument)
+        if inst is None:  # reciprocity: the requested state's profile
+            prof = law.profiles.get(requested)
+            fact = prof.fact("extradition_basis") if prof else None
+            return [profile_ref(requested, "extradition_basis", fact)] if fact else []
+        if inst.tier == "domestic":
+            source, verified = inst.category_sources.get((inst.designation(requesting, dt.date.today()) or ("",))[0],
+                                                         (inst.source, inst.verified))
+            return [fact_ref("designation", f"{inst.id}/{requesting}", f"{inst.short_title}: {requesting} designated",
+                             value=self.citation, source=source, verified=verified, read=None)]
+        return [party_ref(inst, inst.parties.get(s)) for s in self.states if s]
 
     def as_dict(self) -> dict[str, Any]:
+        from .provenance import warning
+
+        rests_on = self.rests_on()
         return {
             "instrument": self.instrument,
             "title": self.title,
@@ -80,6 +103,8 @@ class BasisResult:
             "instrument_kind": self.instrument_kind,
             "verified": self.verified,
             "caveats": list(self.caveats),
+            "rests_on": rests_on,
+            "warning": warning(rests_on),
         }
 
 
@@ -176,7 +201,7 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
     names = law.state_names
     excluded: list[dict[str, str]] = []
     profile = law.profiles.get(requested)
-    basis_value = profile.value("extradition_basis") if profile else None
+    basis_value = profile.value("extradition_basis", on=on) if profile else None
     statute = _statute(law, kind, requested, on) if kind == "extradition" else None
 
     per_state = law.by_kind_state[kind]
@@ -225,7 +250,7 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
 
     # Exception 4: conventions that are a legal basis for extradition only if the requested state accepts that.
     req_profile = law.profiles.get(requesting)
-    requesting_basis = req_profile.value("extradition_basis") if req_profile else None
+    requesting_basis = req_profile.value("extradition_basis", on=on) if req_profile else None
     if kind == "extradition":
         for cand in list(cands.values()):
             inst = cand.inst
@@ -321,6 +346,7 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
             instrument_kind=c.inst.kind,
             verified=c.verified and c.status is True,
             caveats=tuple(c.caveats),
+            states=(requesting, requested),
         )
         for c in ordered
     ]
@@ -362,7 +388,7 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
             citation=inst.citations.get(kind, inst.id) + f"; {requesting}: {label}",
             why=f"{requested}'s statute governs extradition from {requested}; {requesting} is designated as a {label}",
             tier="domestic", instrument_kind=inst.kind, verified=bool(inst.verified and cat_verified),
-            caveats=tuple(caveats),
+            caveats=tuple(caveats), states=(requesting, requested),
         ))
 
     results[at:at] = statute_results
@@ -373,7 +399,7 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
     # statute without that condition (domestic_law) still can.
     no_reciprocity = False
     if kind == "extradition" and not results and basis_value in ("treaty_or_reciprocity", "domestic_law"):
-        fact = profile.fact("extradition_basis") if profile else None
+        fact = profile.fact("extradition_basis", on) if profile else None
         caveats = ["subject to the requested state's domestic conditions"]
         if basis_value == "treaty_or_reciprocity" and requesting_basis == "treaty_only":
             no_reciprocity = True
@@ -393,7 +419,7 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
                     f"{requesting} on {_fmt(on)}",
                 tier="reciprocity", instrument_kind="domestic_law",
                 verified=bool(fact and fact.verified),
-                caveats=tuple(caveats),
+                caveats=tuple(caveats), states=(requesting, requested),
             ))
 
     def reason() -> str:

@@ -4,6 +4,7 @@
     comity law instrument CETS-024 [--json]
     comity law country FR [--json]
     comity law check [--json]
+    comity law import FILE --instrument CETS-024 [--source URL] [--read YYYY-MM-DD] [--apply] [--json]
 
 Exit codes: 0 success, 1 data set failed validation (check), 2 bad input (unknown state, instrument, date).
 """
@@ -46,6 +47,14 @@ def _parser() -> argparse.ArgumentParser:
 
     k = sub.add_parser("check", help="validate the data set and report coverage")
     k.add_argument("--json", action="store_true")
+
+    m = sub.add_parser("import", help="refresh an instrument's party rows from a depositary's list (CSV or JSON)")
+    m.add_argument("file", help="CSV or JSON party list (see docs/legal-sources.md)")
+    m.add_argument("--instrument", required=True, help="the instrument the list is for, e.g. CETS-024")
+    m.add_argument("--source", default=None, help="URL of the page the list was copied from")
+    m.add_argument("--read", default=None, help="the day the page was read (YYYY-MM-DD; default today)")
+    m.add_argument("--apply", action="store_true", help="write the changes (default: only show them)")
+    m.add_argument("--json", action="store_true")
     return p
 
 
@@ -74,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
             _print_json(exc.as_dict())
         else:
             print(f"error: {exc.message}", file=sys.stderr)
+            for err in exc.errors if len(exc.errors) > 1 or "line" in (exc.errors or [{}])[0] else []:
+                where = f"line {err['line']}, " if err.get("line") else ""
+                print(f"  {where}{err.get('field', '?')}: {err.get('reason', '')}", file=sys.stderr)
         return 2
 
 
@@ -155,7 +167,66 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"basis": _basis, "instrument": _instrument, "country": _country, "check": _check}
+def _import(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from .api import resolve_instrument_id
+    from .importer import ImportError_, apply_parties, diff_parties, read_party_file
+    from .loader import compile_law, default_data_dir, is_url, known_states
+
+    data_dir = default_data_dir()
+    law = compile_law(data_dir)
+    iid = resolve_instrument_id(args.instrument, law)
+    if iid is None or iid not in law.instruments:
+        raise LawError(f"instrument: unknown instrument {args.instrument!r}",
+                       [{"field": "instrument", "reason": "unknown instrument", "value": args.instrument}])
+    inst = law.instruments[iid]
+    imported = read_party_file(args.file, iid, known_states())
+    diff = diff_parties(inst, imported)
+    read = dt.date.today()
+    if args.read:
+        from .importer import parse_any_date
+
+        read = parse_any_date(args.read)
+        if read is None or read > dt.date.today():
+            raise LawError("read: not a date on or before today", [{"field": "read", "reason": "not a past date"}])
+    source = args.source or imported.source
+    out: dict[str, Any] = {"diff": diff, "applied": False, "source": source, "read": read.isoformat()}
+    if args.apply:
+        if not is_url(source):
+            raise ImportError_("source: give the URL of the page the list was copied from (--source)",
+                               [{"field": "source", "reason": "the URL of what was read is required to apply"}])
+        target = data_dir / inst.file
+        # Apply to a copy first: the whole data set must still validate, or nothing is written.
+        with tempfile.TemporaryDirectory() as tmp:
+            trial = Path(tmp) / "data"
+            shutil.copytree(data_dir, trial)
+            apply_parties(trial / inst.file, iid, imported, source=str(source), read=read, data_dir=trial)
+            compile_law(trial)  # raises DataError naming file, line and field
+        apply_parties(target, iid, imported, source=str(source), read=read, data_dir=data_dir)
+        out["applied"] = True
+    if args.json:
+        _print_json(out)
+        return 0
+    print(f"{iid}: {len(diff['added'])} added, {len(diff['changed'])} changed, {diff['unchanged']} unchanged, "
+          f"{len(diff['not_in_file'])} in the data but not in the file")
+    for row in diff["added"]:
+        print(f"  + {row['state']}: " + ", ".join(f"{k} {v}" for k, v in row.items() if k != "state"))
+    for row in diff["changed"]:
+        print(f"  ~ {row['state']}: " + ", ".join(f"{k} {c['old'] or '-'} -> {c['new'] or '-'}"
+                                                for k, c in row["changes"].items()))
+    if diff["not_in_file"]:
+        print("  not in the file (kept as they are): " + ", ".join(diff["not_in_file"]))
+    print("applied: the rows are marked verified with the source and read date" if out["applied"]
+          else "nothing written (add --apply to write these changes)")
+    return 0
+
+
+_COMMANDS = {"basis": _basis, "instrument": _instrument, "country": _country, "check": _check,
+             "import": _import}
 
 
 if __name__ == "__main__":  # python -m comity.law.cli

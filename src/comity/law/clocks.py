@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidInput, UnknownInstrument, field_error
 from .loader import _add_months, parse_date
+from .provenance import parameter_ref
 
 if TYPE_CHECKING:
     from .loader import LawData
@@ -50,8 +51,11 @@ class Clock:
     verified: bool
     next_working_day: dt.date | None = None  # when ``due`` is not a working day in the requested state
     note: str | None = None
+    rests_on: tuple[dict[str, Any], ...] = ()  # the dated parameters the period was read from
 
     def as_dict(self) -> dict[str, Any]:
+        from .provenance import warning
+
         return {
             "code": self.code,
             "due": self.due.isoformat(),
@@ -64,6 +68,8 @@ class Clock:
             "verified": self.verified,
             "next_working_day": self.next_working_day.isoformat() if self.next_working_day else None,
             "note": self.note,
+            "rests_on": list(self.rests_on),
+            "warning": warning(self.rests_on),
         }
 
 
@@ -170,12 +176,14 @@ def compute_clocks(law: LawData, kind: str, instrument: str, events: dict[str, d
             continue  # the rule was not yet law on that date
         amount = int(param.value)
         verified = rule.verified and param.verified
+        used = [parameter_ref(param)]
         if rule.add_parameter:
             extra = law.parameters[rule.add_parameter].at(start)
             if extra is None:
                 continue
             amount += int(extra.value)
             verified = verified and extra.verified
+            used.append(parameter_ref(extra))
         if rule.unit == "months":
             due = _add_months(start, amount)
             period = f"{amount} months"
@@ -191,7 +199,7 @@ def compute_clocks(law: LawData, kind: str, instrument: str, events: dict[str, d
         note = "; ".join(n for n in (rule.note, notes_state if (rule.roll_forward or rule.day_type == "business")
                                      else None) if n) or None
         clock = Clock(rule.code, due, rule.citation, rule.instrument, rule.start_event, start, period,
-                      rule.day_type, verified, moved, note)
+                      rule.day_type, verified, moved, note, tuple(used))
         done[rule.code] = clock
         out.append(clock)
     return out

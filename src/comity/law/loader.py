@@ -24,14 +24,22 @@ from .errors import DataError
 from .model import (
     COOPERATION_KINDS,
     KINDS,
+    DEPOSIT_KINDS,
+    NATIONALS_BARS,
+    NATIONALS_EXCEPTIONS,
+    NATURALISED_OFFENCES,
     RESERVATION_EFFECTS,
     SCOPES,
     Article,
     CountryProfile,
     Fact,
     Instrument,
+    NationalsException,
+    NationalsRule,
+    GROUND_EFFECTS,
     OffenceCategory,
     Parameter,
+    TreatyGround,
     Party,
     Reservation,
 )
@@ -44,14 +52,13 @@ def default_data_dir() -> Path:
     """The packaged data, unless COMITY_LAW_DATA_DIR points elsewhere (a reviewed fork of the data)."""
     env = os.environ.get("COMITY_LAW_DATA_DIR")
     return Path(env) if env else DATA_DIR
-CACHE_VERSION = "law-cache-v1"
+CACHE_VERSION = "law-cache-v2"
 
 BILATERAL_ID = re.compile(r"^bilateral:([A-Z]{2})-([A-Z]{2}):(\d{4})(?:[a-z])?$")
 INSTRUMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._-]*$")
 
 PROFILE_ENUMS = {
     "extradition_basis": ("treaty_only", "treaty_or_reciprocity", "domestic_law"),
-    "extradites_nationals": ("never", "eu_only", "nordic_eu", "some_states", "yes", "with_conditions"),
     "death_penalty": (
         "abolitionist_all",
         "abolitionist_ordinary",
@@ -105,6 +112,7 @@ class LawData:
     clock_rules: tuple[ClockRule, ...]
     state_names: dict[str, str]
     fingerprint: str
+    data_version: dict[str, Any] = field(default_factory=dict)  # version, refreshed (data/version.yaml)
     by_kind: dict[str, tuple[Instrument, ...]] = field(default_factory=dict)
     bilateral: dict[tuple[str, str], tuple[Instrument, ...]] = field(default_factory=dict)
     by_kind_state: dict[str, dict[str, frozenset[str]]] = field(default_factory=dict)
@@ -298,6 +306,9 @@ def _load_instrument(ck: _Checker, path: Path, node: Any, ctx: str) -> Instrumen
                 verified=ck.boolean(path, art, "verified", actx, default=verified),
             )
         )
+        if articles[-1].verified:
+            _require_read_source(ck, path, art, actx, articles[-1].source,
+                                 ck.date(path, art, "read", actx) or ck.date(path, node, "read", ctx))
 
     rule = node.get("entry_into_force_rule")
     if rule is not None and not (
@@ -309,6 +320,9 @@ def _load_instrument(ck: _Checker, path: Path, node: Any, ctx: str) -> Instrumen
     parties: dict[str, Party] = {}
     p_source = node.get("parties_source") or source
     p_verified = node.get("parties_verified", verified)
+    p_read = ck.date(path, node, "parties_read", ctx) or (ck.date(path, node, "read", ctx) if p_source == source
+                                                          else None)
+    p_as_of = ck.date(path, node, "parties_as_of", ctx)
     raw_parties = node.get("parties")
     terminated = ck.date(path, node, "terminated", ctx)
     if raw_parties is None and tier == "bilateral" and bil:
@@ -321,7 +335,8 @@ def _load_instrument(ck: _Checker, path: Path, node: Any, ctx: str) -> Instrumen
         ck.error(path, ck.line(node, "parties"), f"{ctx}parties", "missing list of parties")
         raw_parties = []
     for i, p in enumerate(raw_parties):
-        party = _load_party(ck, path, p, f"{ctx}parties[{i}].", p_source, p_verified, rule, eif, kind)
+        party = _load_party(ck, path, p, f"{ctx}parties[{i}].", p_source, p_verified, rule, eif, kind,
+                            p_read, p_as_of)
         if party is None:
             continue
         if party.state in parties:
@@ -387,6 +402,30 @@ def _load_instrument(ck: _Checker, path: Path, node: Any, ctx: str) -> Instrumen
         ck.state(path, ck.line(node, "third_states"), f"{ctx}third_states[{j}]", ts)
         if ts not in parties:
             ck.error(path, ck.line(node, "third_states"), f"{ctx}third_states[{j}]", "must also be listed as a party")
+    grounds: dict[str, TreatyGround] = {}
+    for j, g in enumerate(node.get("grounds") or []):
+        gctx = f"{ctx}grounds[{j}]."
+        if not isinstance(g, dict):
+            ck.error(path, ck.line(node.get("grounds"), j), gctx, "must be a mapping")
+            continue
+        code = ck.text(path, g, "code", gctx)
+        effect = g.get("effect")
+        if effect not in GROUND_EFFECTS:
+            ck.error(path, ck.line(g, "effect"), f"{gctx}effect", f"must be one of {', '.join(GROUND_EFFECTS)}")
+        article = ck.text(path, g, "article", gctx)
+        text = ck.text(path, g, "text", gctx)
+        gver = ck.boolean(path, g, "verified", gctx, default=False)
+        if gver:
+            _require_read_source(ck, path, g, gctx, str(g.get("source") or source),
+                                 ck.date(path, g, "read", gctx) or ck.date(path, node, "read", ctx))
+        if code and effect in GROUND_EFFECTS and article and text:
+            if code in grounds:
+                ck.error(path, ck.line(g, "code"), f"{gctx}code", f"duplicate ground {code}")
+            grounds[code] = TreatyGround(code, effect, article, text, g.get("cured_by"), gver)
+    read = ck.date(path, node, "read", ctx)
+    if verified:
+        _require_read_source(ck, path, node, ctx, source, read)
+
     rank = node.get("rank")
     if rank is not None and not isinstance(rank, (int, float)):
         ck.error(path, ck.line(node, "rank"), f"{ctx}rank", "must be a number")
@@ -432,6 +471,9 @@ def _load_instrument(ck: _Checker, path: Path, node: Any, ctx: str) -> Instrumen
         conventions_citation=node.get("conventions_citation"),
         ad_hoc_route=node.get("ad_hoc_route"),
         extradition_notification_article=node.get("extradition_notification_article"),
+        grounds=grounds,
+        grounds_complete=bool(node.get("grounds_complete", False)),
+        read=read,
     )
 
 
@@ -445,27 +487,55 @@ def _load_party(
     rule: dict[str, Any] | None,
     instrument_eif: dt.date | None,
     kind: Any,
+    default_read: dt.date | None = None,
+    default_as_of: dt.date | None = None,
 ) -> Party | None:
     if not isinstance(p, dict):
         ck.error(path, 0, ctx, "party must be a mapping")
         return None
     n_errors = len(ck.errors)
     state = ck.state(path, ck.line(p, "state"), f"{ctx}state", p.get("state"))
+    for key in p:
+        if key not in PARTY_KEYS:
+            ck.error(path, ck.line(p, key), f"{ctx}{key}", "unknown field")
     sig = ck.date(path, p, "signature", ctx)
-    rat = ck.date(path, p, "ratification", ctx)
+    deposits = [k for k in DEPOSIT_KINDS if p.get(k) is not None]
+    if len(deposits) > 1:
+        ck.error(path, ck.line(p, deposits[1]), f"{ctx}{deposits[1]}",
+                 f"one instrument deposited per row: also {deposits[0]}")
+    deposit_kind = deposits[0] if deposits else None
+    rat = ck.date(path, p, deposit_kind, ctx) if deposit_kind else None
     eif = ck.date(path, p, "entry_into_force", ctx)
+    denounced = ck.date(path, p, "denunciation", ctx)
     wd = ck.date(path, p, "withdrawal", ctx)
     derived = False
     if eif is None and rat is not None and rule is not None:
         eif, derived = _derive_eif(rule, rat, instrument_eif), True
-    if sig and rat and rat < sig and kind != "eu_act":
-        ck.error(path, ck.line(p, "ratification"), f"{ctx}ratification", "before signature")
-    if rat and eif and eif < rat:
-        ck.error(path, ck.line(p, "entry_into_force"), f"{ctx}entry_into_force", "before ratification")
+    dkey = deposit_kind or "ratification"
+    if sig and rat and rat < sig and kind != "eu_act" and deposit_kind != "succession":
+        ck.error(path, ck.line(p, dkey), f"{ctx}{dkey}", "before signature")
+    if rat and eif and eif < rat and deposit_kind != "succession":
+        ck.error(path, ck.line(p, "entry_into_force"), f"{ctx}entry_into_force", f"before the {dkey}")
     if sig and eif and eif < sig and kind != "eu_act":
         ck.error(path, ck.line(p, "entry_into_force"), f"{ctx}entry_into_force", "before signature")
+    if instrument_eif and eif and eif < instrument_eif and kind != "eu_act" and deposit_kind != "succession":
+        ck.error(path, ck.line(p, "entry_into_force"), f"{ctx}entry_into_force",
+                 f"before the instrument's own entry into force ({instrument_eif})")
+    if rule is not None and rat and eif and not derived and kind != "eu_act" and deposit_kind != "succession":
+        expected = _derive_eif(rule, rat, instrument_eif)
+        # Month rules ("first day of the month following three months after deposit") give one exact date; for
+        # day counts depositaries differ on whether the day of deposit counts, so one day either way is allowed.
+        slack = dt.timedelta(days=1 if "days_after_deposit" in rule else 0)
+        if abs(eif - expected) > slack and eif != instrument_eif and not p.get("entry_into_force_note"):
+            ck.error(path, ck.line(p, "entry_into_force"), f"{ctx}entry_into_force",
+                     f"the treaty's rule ({_rule_text(rule)}) gives {expected} for a deposit on {rat}; "
+                     "explain a different date in entry_into_force_note")
     if eif and wd and wd <= eif:
         ck.error(path, ck.line(p, "withdrawal"), f"{ctx}withdrawal", "not after entry into force")
+    if denounced and wd and wd < denounced:
+        ck.error(path, ck.line(p, "withdrawal"), f"{ctx}withdrawal", "before the denunciation was notified")
+    if denounced and rat and denounced < rat:
+        ck.error(path, ck.line(p, "denunciation"), f"{ctx}denunciation", f"before the {dkey}")
     source = p.get("source", default_source)
     if not isinstance(source, str) or not source.strip():
         ck.error(path, ck.line(p), f"{ctx}source", "missing (and no parties_source on the instrument)")
@@ -474,6 +544,9 @@ def _load_party(
     if not isinstance(verified, bool):
         ck.error(path, ck.line(p, "verified"), f"{ctx}verified", "missing or not true/false")
         verified = False
+    read = ck.date(path, p, "read", ctx) if "read" in p else default_read
+    if verified:
+        _require_read_source(ck, path, p, ctx, source, read)
     reservations = []
     for j, r in enumerate(p.get("reservations") or []):
         rctx = f"{ctx}reservations[{j}]."
@@ -488,6 +561,7 @@ def _load_party(
             ck.error(path, ck.line(r, "kind"), f"{rctx}kind", "reservation | declaration | notification")
         rsource = r.get("source", source)
         rver = r.get("verified", verified)
+        rread = ck.date(path, r, "read", rctx) if "read" in r else read
         if not isinstance(rver, bool):
             ck.error(path, ck.line(r, "verified"), f"{rctx}verified", "not true/false")
             rver = False
@@ -501,8 +575,11 @@ def _load_party(
                 verified=rver,
                 date=ck.date(path, r, "date", rctx),
                 conditions=tuple(r.get("conditions") or ()),
+                read=rread,
             )
         )
+        if rver:
+            _require_read_source(ck, path, r, rctx, str(rsource), rread)
     if len(ck.errors) > n_errors or state is None:
         return None
     return Party(
@@ -516,7 +593,35 @@ def _load_party(
         reservations=tuple(reservations),
         note=p.get("note"),
         entry_into_force_derived=derived,
+        deposit_kind=deposit_kind,
+        denunciation=denounced,
+        read=read,
+        as_of=default_as_of,
     )
+
+
+PARTY_KEYS = frozenset({"state", "signature", *DEPOSIT_KINDS, "entry_into_force", "entry_into_force_note",
+                        "denunciation", "withdrawal", "source", "read", "verified", "note", "reservations"})
+
+
+def _rule_text(rule: dict[str, Any]) -> str:
+    if "days_after_deposit" in rule:
+        return f"{rule['days_after_deposit']} days from deposit"
+    return f"first day of the month after {rule['first_day_of_month_after_months']} months from deposit"
+
+
+def is_url(source: Any) -> bool:
+    return isinstance(source, str) and bool(re.search(r"https?://\S+", source))
+
+
+def _require_read_source(ck: _Checker, path: Path, node: Any, ctx: str, source: str, read: dt.date | None) -> None:
+    """``verified: true`` means the fact was read: a URL of what was read and the day it was read."""
+    if not is_url(source):
+        ck.error(path, ck.line(node, "verified"), f"{ctx}source", "verified: true needs the URL of what was read")
+    if read is None:
+        ck.error(path, ck.line(node, "verified"), f"{ctx}read", "verified: true needs the date it was read (read:)")
+    elif read > dt.date.today():
+        ck.error(path, ck.line(node, "read"), f"{ctx}read", f"in the future: {read}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -538,6 +643,8 @@ def _load_parameters(ck: _Checker, path: Path, doc: Any, out: dict[str, Paramete
         reference = ck.text(path, node, "reference", ctx) or ""
         unit = ck.text(path, node, "unit", ctx) or ""
         verified = ck.boolean(path, node, "verified", ctx)
+        read = ck.date(path, node, "read", ctx)
+        psource = node.get("source") or ""
         values = node.get("values")
         if not isinstance(values, dict) or not values:
             ck.error(path, ck.line(node, "values"), f"{ctx}values", "must map dates to values")
@@ -553,9 +660,16 @@ def _load_parameters(ck: _Checker, path: Path, doc: Any, out: dict[str, Paramete
                     ck.error(path, ck.line(values, key), f"{ctx}values.{key}.value", "missing")
                     continue
                 vver = val.get("verified", verified)
-                rows.append((start, val["value"], val.get("reference", reference), bool(vver)))
+                vread = ck.date(path, val, "read", f"{ctx}values.{key}.") or read
+                vref = val.get("reference", reference)
+                if vver is True:
+                    _require_read_source(ck, path, val, f"{ctx}values.{key}.", str(val.get("source") or psource),
+                                         vread)
+                rows.append((start, val["value"], vref, bool(vver), vread))
             else:
-                rows.append((start, val, reference, verified))
+                if verified:
+                    _require_read_source(ck, path, node, ctx, psource, read)
+                rows.append((start, val, reference, verified, read))
         rows.sort(key=lambda r: r[0])
         out[name] = Parameter(name, description, reference, unit, tuple(rows), ck.rel(path))
 
@@ -580,6 +694,8 @@ def _load_clocks(ck: _Checker, path: Path, doc: Any) -> list[ClockRule]:
         if day_type not in ("calendar", "business"):
             ck.error(path, ck.line(node, "day_type"), f"{ctx}day_type", "calendar | business")
         verified = ck.boolean(path, node, "verified", ctx)
+        if verified:
+            _require_read_source(ck, path, node, ctx, vals["source"] or "", ck.date(path, node, "read", ctx))
         if len(ck.errors) > n:
             continue
         rules.append(
@@ -678,45 +794,148 @@ def _load_profile(ck: _Checker, path: Path, doc: Any) -> CountryProfile | None:
         ck.error(path, ck.line(doc, "state"), "state", f"file name says {path.stem}")
     name = ck.text(path, doc, "name", "") or ""
     facts: dict[str, Fact] = {}
+    histories: dict[str, tuple[Fact, ...]] = {}
     for key, node in doc.items():
         if key in ("state", "name", "notes"):
             continue
-        if not isinstance(node, dict) or "value" not in node:
-            ck.error(path, ck.line(doc, key), key, "a fact is {value, source, verified}")
-            continue
-        value = node.get("value")
-        source = node.get("source")
-        verified = node.get("verified")
-        if not isinstance(verified, bool):
-            ck.error(path, ck.line(node, "verified"), f"{key}.verified", "missing or not true/false")
-        if value is not None and (not isinstance(source, str) or not source.strip()):
-            ck.error(path, ck.line(node, "source"), f"{key}.source", "missing")
-        if key in PROFILE_ENUMS and value is not None and value not in PROFILE_ENUMS[key]:
-            ck.error(path, ck.line(node, "value"), f"{key}.value", f"must be one of {', '.join(PROFILE_ENUMS[key])}")
-        if key in PROFILE_BOOLS and value is not None and not isinstance(value, bool):
-            ck.error(path, ck.line(node, "value"), f"{key}.value", "must be true/false")
-        if key == "languages_accepted" and value is not None and not isinstance(value, list):
-            ck.error(path, ck.line(node, "value"), f"{key}.value", "must be a list of language codes")
-        extra = {}
-        for ek, ev in node.items():
-            if ek in ("value", "source", "verified", "note"):
+        if isinstance(node, dict) and "history" in node:
+            items = node.get("history")
+            if not isinstance(items, list) or not items:
+                ck.error(path, ck.line(node, "history"), f"{key}.history", "must be a non-empty list of values")
                 continue
-            if ek in ("as_of", "since"):
-                if ev is not None and parse_date(ev) is None:
-                    ck.error(path, ck.line(node, ek), f"{key}.{ek}", f"not a date: {ev!r}")
-                ev = parse_date(ev)
-            if ek == "states":
-                if not isinstance(ev, list):
-                    ck.error(path, ck.line(node, ek), f"{key}.states", "must be a list")
-                    ev = []
-                for j, s in enumerate(ev):
-                    ck.state(path, ck.line(node, ek), f"{key}.states[{j}]", s)
-                ev = list(ev)
-            extra[ek] = ev
-        facts[key] = Fact(value, source, bool(verified), extra, node.get("note"))
+            loaded = []
+            for j, item in enumerate(items):
+                hctx = f"{key}.history[{j}]"
+                if not isinstance(item, dict):
+                    ck.error(path, ck.line(items, j), hctx, "must be a mapping")
+                    continue
+                inherited = {k: v for k, v in node.items() if k != "history"}
+                fact = _load_fact(ck, path, key, {**inherited, **item}, item, hctx, in_history=True)
+                if fact is not None:
+                    loaded.append(fact)
+            starts = [f.valid_from for f in loaded]
+            if any(d is None for d in starts[1:]):
+                ck.error(path, ck.line(node, "history"), f"{key}.history", "every value after the first needs from:")
+            elif len(starts) > 1 and any(a is not None and b is not None and b <= a
+                                         for a, b in zip(starts, starts[1:])):
+                ck.error(path, ck.line(node, "history"), f"{key}.history", "values must be in order of from:")
+            if loaded:
+                histories[key] = tuple(loaded)
+                facts[key] = loaded[-1]
+            continue
+        fact = _load_fact(ck, path, key, node, node, key, in_history=False)
+        if fact is not None:
+            facts[key] = fact
     if len(ck.errors) > n or state is None:
         return None
-    return CountryProfile(state, name, facts, doc.get("notes"), ck.rel(path))
+    return CountryProfile(state, name, facts, doc.get("notes"), ck.rel(path), histories)
+
+
+#: Keys a profile fact may carry beside its value.
+_FACT_META = ("value", "source", "verified", "note", "read", "from")
+
+
+def _load_fact(ck: _Checker, path: Path, key: str, node: Any, marks: Any, ctx: str, *, in_history: bool) -> Fact | None:
+    """One profile fact, or one value of its history (``node`` merges the history item over the fact's keys)."""
+    if not isinstance(node, dict) or ("value" not in node and key != "extradites_nationals"):
+        ck.error(path, ck.line(marks), ctx, "a fact is {value, source, read, verified} or {history: [...]}")
+        return None
+    if key == "extradites_nationals":
+        value: Any = _load_nationals(ck, path, node, marks, ctx)
+    else:
+        value = node.get("value")
+    source = node.get("source")
+    verified = node.get("verified")
+    if not isinstance(verified, bool):
+        ck.error(path, ck.line(marks, "verified"), f"{ctx}.verified", "missing or not true/false")
+        verified = False
+    if value is not None and (not isinstance(source, str) or not source.strip()):
+        ck.error(path, ck.line(marks, "source"), f"{ctx}.source", "missing")
+    read = ck.date(path, node, "read", f"{ctx}.") if node.get("read") is not None else None
+    if verified:
+        _require_read_source(ck, path, marks, f"{ctx}.", str(source or ""), read)
+    valid_from = ck.date(path, node, "from", f"{ctx}.") if in_history else None
+    if key in PROFILE_ENUMS and value is not None and value not in PROFILE_ENUMS[key]:
+        ck.error(path, ck.line(marks, "value"), f"{ctx}.value", f"must be one of {', '.join(PROFILE_ENUMS[key])}")
+    if key in PROFILE_BOOLS and value is not None and not isinstance(value, bool):
+        ck.error(path, ck.line(marks, "value"), f"{ctx}.value", "must be true/false")
+    if key == "languages_accepted" and value is not None and not isinstance(value, list):
+        ck.error(path, ck.line(marks, "value"), f"{ctx}.value", "must be a list of language codes")
+    extra: dict[str, Any] = {}
+    for ek, ev in node.items():
+        if ek in _FACT_META or ek in _NATIONALS_KEYS and key == "extradites_nationals":
+            continue
+        if ek in ("as_of", "since"):
+            if ev is not None and parse_date(ev) is None:
+                ck.error(path, ck.line(marks, ek), f"{ctx}.{ek}", f"not a date: {ev!r}")
+            ev = parse_date(ev)
+        if ek == "states":
+            if not isinstance(ev, list):
+                ck.error(path, ck.line(marks, ek), f"{ctx}.states", "must be a list")
+                ev = []
+            for j, st in enumerate(ev):
+                ck.state(path, ck.line(marks, ek), f"{ctx}.states[{j}]", st)
+            ev = list(ev)
+        extra[ek] = ev
+    return Fact(value, source, bool(verified), extra, node.get("note"), read, valid_from)
+
+
+_NATIONALS_KEYS = ("bar", "article", "exceptions")
+
+
+def _load_nationals(ck: _Checker, path: Path, node: dict[str, Any], marks: Any, ctx: str) -> NationalsRule | None:
+    """``extradites_nationals``: {bar, article, exceptions: [{kind, article, offences, states, conditions}]}."""
+    if "value" in node:
+        ck.error(path, ck.line(marks, "value"), f"{ctx}.value",
+                 "extradites_nationals is structured: bar (none | constitutional | statutory), article, exceptions")
+        return None
+    bar = node.get("bar")
+    if bar not in NATIONALS_BARS:
+        ck.error(path, ck.line(marks, "bar"), f"{ctx}.bar", f"must be one of {', '.join(NATIONALS_BARS)}")
+        return None
+    article = node.get("article")
+    if bar != "none" and (not isinstance(article, str) or not article.strip()):
+        ck.error(path, ck.line(marks, "article"), f"{ctx}.article", "a bar names its article")
+    exceptions = []
+    raw = node.get("exceptions") or []
+    if not isinstance(raw, list):
+        ck.error(path, ck.line(marks, "exceptions"), f"{ctx}.exceptions", "must be a list")
+        raw = []
+    for j, e in enumerate(raw):
+        ectx = f"{ctx}.exceptions[{j}]"
+        if not isinstance(e, dict):
+            ck.error(path, ck.line(raw, j), ectx, "must be a mapping")
+            continue
+        kind = e.get("kind")
+        if kind not in NATIONALS_EXCEPTIONS:
+            ck.error(path, ck.line(e, "kind"), f"{ectx}.kind", f"must be one of {', '.join(NATIONALS_EXCEPTIONS)}")
+            continue
+        unknown = set(e) - {"kind", "article", "offences", "states", "conditions", "note"}
+        for k in sorted(unknown):
+            ck.error(path, ck.line(e, k), f"{ectx}.{k}", "unknown field")
+        art = e.get("article")
+        if not isinstance(art, str) or not art.strip():
+            ck.error(path, ck.line(e, "article"), f"{ectx}.article", "each exception names its article")
+            art = ""
+        offences = e.get("offences") or []
+        if not isinstance(offences, list) or not all(isinstance(o, str) for o in offences):
+            ck.error(path, ck.line(e, "offences"), f"{ectx}.offences", "must be a list of offence kinds")
+            offences = []
+        if kind == "naturalised":
+            bad = [o for o in offences if o not in NATURALISED_OFFENCES]
+            if not offences or bad:
+                ck.error(path, ck.line(e, "offences"), f"{ectx}.offences",
+                         f"naturalised needs offences among {', '.join(NATURALISED_OFFENCES)}")
+        if kind == "offences" and not offences:
+            ck.error(path, ck.line(e, "offences"), f"{ectx}.offences", "list the offences the exception covers")
+        states = e.get("states") or []
+        for k, st in enumerate(states if isinstance(states, list) else []):
+            ck.state(path, ck.line(e, "states"), f"{ectx}.states[{k}]", st)
+        exceptions.append(NationalsException(kind, str(art), tuple(offences), tuple(states or ()),
+                                             e.get("conditions"), e.get("note")))
+    if bar == "none" and exceptions:
+        ck.error(path, ck.line(marks, "exceptions"), f"{ctx}.exceptions", "no bar, so no exceptions")
+    return NationalsRule(bar, article.strip() if isinstance(article, str) else None, tuple(exceptions))
 
 
 def _read(ck: _Checker, path: Path) -> Any:
@@ -842,6 +1061,15 @@ def compile_law(data_dir: Path | str | None = None, profiles_dir: Path | str | N
             if prof is not None:
                 profiles[prof.state] = prof
 
+    data_version: dict[str, Any] = {}
+    version_path = data_dir / "version.yaml"
+    if version_path.exists():
+        vdoc = _read(ck, version_path)
+        if isinstance(vdoc, dict):
+            refreshed = ck.date(version_path, vdoc, "refreshed", "", required=True)
+            data_version = {"version": str(vdoc.get("version") or ""), "refreshed": refreshed,
+                            "note": vdoc.get("note")}
+
     if ck.errors:
         raise DataError(f"legal data set refused: {len(ck.errors)} problem(s)", ck.errors)
     law = LawData(
@@ -854,6 +1082,7 @@ def compile_law(data_dir: Path | str | None = None, profiles_dir: Path | str | N
         clock_rules=tuple(clock_rules),
         state_names=states,
         fingerprint=fingerprint(data_dir, profiles_dir),
+        data_version=data_version,
     )
     law.build_index()
     return law

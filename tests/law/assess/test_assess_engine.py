@@ -34,7 +34,7 @@ def test_legal_basis_is_what_comity_law_gives():
 def test_rules_version_names_the_rule_set_and_the_data():
     out = assess(SOERING)
     assert out["rules_version"] == RULES_VERSION
-    assert out["rules_version"].startswith("assess-1+law.")
+    assert out["rules_version"].startswith("assess-2+law.")
 
 
 def test_unverified_citations_are_marked():

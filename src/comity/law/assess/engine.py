@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import clocks as law_clocks
+from .. import provenance
+from ..api import law_data_version
 from .. import get_law, legal_basis
 from .. import LawError
 from .extradition import assess_extradition
@@ -109,7 +111,13 @@ def assess_facts(facts: Facts) -> dict[str, Any]:
     elif facts.kind == "transfer" and primary is not None:
         assess_transfer(ctx)
 
-    grounds = merge(ctx.findings, facts.assurances)
+    notes.extend(ctx.notes)
+    grounds = merge(ctx.findings, facts.assurances, _instrument_facts(facts, primary))
+    clocks = _clocks(facts, basis_ids, primary)
+    rests_on = provenance.dedupe([r for g in grounds for r in g["rests_on"]]
+                                 + [r for c in clocks for r in c.get("rests_on", [])]
+                                 + _instrument_facts(facts, primary))
+    verification = provenance.summary(rests_on)
     return {
         "kind": facts.kind,
         "date": facts.date.isoformat(),
@@ -117,8 +125,11 @@ def assess_facts(facts: Facts) -> dict[str, Any]:
         "instrument_applied": primary,
         "grounds": grounds,
         "outcome": outcome(facts.kind, primary, grounds),
-        "clocks": _clocks(facts, basis_ids, primary),
+        "clocks": clocks,
         "notes": notes,
+        "rests_on": rests_on,
+        "verification": verification,
+        "law_data": law_data_version(),
         "advisory": ADVISORY,
         "rules_version": rules_version(),
     }
@@ -187,7 +198,20 @@ def _petruhhin_note(facts: Facts, ctx: Context, notes: list[str]) -> None:
                      "under a European arrest warrant (unverified citation).")
 
 
-def merge(findings: list[Finding], assurances: frozenset[str]) -> list[dict[str, Any]]:
+def _instrument_facts(facts: Facts, primary: str | None) -> list[dict[str, Any]]:
+    """The party rows of the two states in the instrument applied: every treaty ground rests on them."""
+    inst = get_law().instruments.get(primary or "")
+    if inst is None:
+        return []
+    if facts.kind == "transfer":
+        states = (facts.sentencing_state, facts.administering_state)
+    else:
+        states = (facts.requesting_state, facts.requested_state)
+    return [provenance.party_ref(inst, inst.parties.get(s)) for s in states if s and s in inst.parties]
+
+
+def merge(findings: list[Finding], assurances: frozenset[str],
+          instrument_facts: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     by_code: dict[str, list[Finding]] = {}
     for fnd in findings:
         by_code.setdefault(fnd.code, []).append(fnd)
@@ -219,7 +243,9 @@ def merge(findings: list[Finding], assurances: frozenset[str]) -> list[dict[str,
             "verified": all(f.cite.verified for f in layers),
             "cured_by": cures[0] if len(cures) == 1 else (cures or None),
             "offences": sorted({i for f in layers for i in f.offences}),
+            "rests_on": provenance.dedupe([r for f in layers for r in f.cite.facts] + (instrument_facts or [])),
         })
+        out[-1]["warning"] = provenance.warning(out[-1]["rests_on"])
     return out
 
 

@@ -473,25 +473,151 @@ def _own_national(ctx: Context, family: str) -> None:
         ctx.add("own_national", OPTIONAL, cite,
                 base + " The requested state may refuse to extradite its nationals and then prosecute them."
                 + (_MODEL_NOTE if family == "treaty" else "") + unverified_note(cite))
-    # Domestic layer.
+    # Domestic layer: the requested state's bar, as a base rule with named exceptions.
+    _nationals_bar(ctx, family)
+
+
+#: Offence kinds named in nationals exceptions -> the EAW list categories that fall within them.
+_EXCEPTION_OFFENCES = {
+    "drug_trafficking": ("illicit_trafficking_in_narcotic_drugs",),
+    "terrorism": ("terrorism",),
+    "organised_crime": ("participation_in_a_criminal_organisation",),
+    "corruption": ("corruption",),
+    "money_laundering": ("laundering_of_proceeds_of_crime",),
+    "trafficking_in_human_beings": ("trafficking_in_human_beings",),
+    "genocide": ("crimes_within_the_jurisdiction_of_the_international_criminal_court",),
+    "crimes_against_humanity": ("crimes_within_the_jurisdiction_of_the_international_criminal_court",),
+    "war_crimes": ("crimes_within_the_jurisdiction_of_the_international_criminal_court",),
+}
+
+
+def _offence_matches(off: Offence, kind: str) -> bool | None:
+    cats = _EXCEPTION_OFFENCES.get(kind, (kind,))
+    if off.list_category is not None:
+        return off.list_category in cats
+    if kind == "drug_trafficking" and off.iccs is not None:
+        return off.iccs.startswith("0601") and off.iccs != "06011"
+    return None
+
+
+def _any_offence(ctx: Context, kinds: tuple[str, ...]) -> bool | None:
+    """True if an offence is of one of ``kinds``, False if none is, None if the offences are not classified."""
+    verdicts = [_offence_matches(o, k) for o in ctx.facts.offences for k in kinds]
+    if any(v is True for v in verdicts):
+        return True
+    return None if any(v is None for v in verdicts) else False
+
+
+def _exception_applies(ctx: Context, family: str, exc) -> tuple[bool | None, str]:
+    """Whether one exception to the nationals bar lifts it on these facts: True, False, or None (not known:
+    the facts that decide it are not given). The text says what the exception requires."""
+    f = ctx.facts
+    state = f.requested_state
+    where = f" [{exc.article}]"
+    if exc.states and f.receiving_state not in exc.states:
+        return False, f"the exception is limited to requests from {', '.join(exc.states)}{where}"
+    kind = exc.kind
+    if kind == "consent":
+        text = "the person consents" + where
+        return f.person.consent, text
+    if kind == "naturalised":
+        nat = f.person.naturalised_in
+        clauses = []
+        verdicts: list[bool | None] = []
+        for o in exc.offences:
+            if o == "any":
+                clauses.append("for any offence")
+                verdicts.append(True)
+            elif o == "before_naturalisation":
+                clauses.append("for an offence committed before naturalisation")
+                dates = [off.committed_on for off in f.offences]
+                nat_day = f.person.naturalisation_date
+                if nat_day is None or any(d is None for d in dates):
+                    verdicts.append(None)
+                else:
+                    verdicts.append(any(d < nat_day for d in dates))
+            elif o == "drug_trafficking":
+                clauses.append("for involvement in drug trafficking")
+                verdicts.append(_any_offence(ctx, ("drug_trafficking",)))
+        text = f"the person is a national of {state} by naturalisation, " + " or ".join(clauses) + where
+        if nat is None:
+            return None, text
+        if state not in nat:
+            return False, (f"the person is a national of {state} by birth, whom no exception reaches" + where)
+        if any(v is True for v in verdicts):
+            return True, text
+        return (None if any(v is None for v in verdicts) else False), text
+    if kind == "eu_surrender":
+        return family == "eaw", "surrender to an EU Member State under a European arrest warrant" + where
+    if kind == "nordic_surrender":
+        return ctx.primary == "NORDIC-AW", "surrender under the Nordic arrest warrant" + where
+    if kind == "international_court":
+        return False, "surrender to an international criminal court or tribunal" + where
+    if kind == "treaty":
+        text = "a treaty in force provides for extradition of nationals" + (f" ({exc.conditions})" if exc.conditions
+                                                                             else "") + where
+        inst = _primary_instrument(ctx)
+        if inst is None or family in ("domestic", None):
+            return False, text + "; no treaty is the legal basis here"
+        clause = getattr(inst, "grounds", {}).get("own_national") if inst is not None else None
+        if clause is not None and clause.effect == "not_a_ground":
+            return (True if not exc.conditions else None), text + f"; {inst.short_title} {clause.article}: " \
+                + "nationality is no ground for refusal"
+        return None, text
+    if kind == "reciprocity":
+        return None, "the requesting State guarantees reciprocity" + where
+    if kind == "return_to_serve":
+        if f.purpose == "enforcement":
+            return False, "for prosecution only, with return to serve the sentence" + where
+        return ("return_to_serve_sentence" in f.assurances) or None, \
+            "the requesting State guarantees the person's return to serve any sentence" + where
+    if kind == "offences":
+        names = ", ".join(o.replace("_", " ") for o in exc.offences)
+        return _any_offence(ctx, tuple(exc.offences)), f"the offence is one of: {names}" + where
+    return None, kind + where
+
+
+def _primary_instrument(ctx: Context):
+    from .. import get_law
+
+    return get_law().instruments.get(ctx.primary or "")
+
+
+def _nationals_bar(ctx: Context, family: str) -> None:
+    """The requested state's own bar on extraditing nationals (country profile ``extradites_nationals``).
+
+    Base rule: where the constitution or a statute bars it, the bar is absolute (mandatory) and no assurance
+    cures it. Exceptions, each with its article, lift it: the person's consent (Switzerland), a naturalised
+    national for the listed offences (Brazil: never a national by birth), EU or Nordic surrender, a treaty that
+    provides for it, reciprocity, return to serve the sentence. An exception the facts do not decide is named
+    in the finding so the user knows which fact would change the answer."""
+    from ..model import NationalsRule
+
     rule = ctx.profile_value("deciding", "extradites_nationals")
     src = ctx.profile_source("deciding", "extradites_nationals")
-    if rule is None or src is None or rule == "yes":
+    if not isinstance(rule, NationalsRule) or src is None or rule.bar == "none":
         return
-    if rule == "eu_only" and family == "eaw":
-        return  # exception: constitution allows surrender to EU Member States
-    if rule == "nordic_eu" and (family == "eaw" or ctx.primary == "NORDIC-AW"):
-        return  # exception: Nordic and EU surrender
-    if rule == "with_conditions":
-        ctx.add("own_national", OPTIONAL, src,
-                f"{state}'s law allows extradition of nationals only on conditions (country profile: {src.text}); "
-                "check them." + unverified_note(src))
+    state = ctx.facts.requested_state
+    lifted, undecided, closed = [], [], []
+    for exc in rule.exceptions:
+        verdict, text = _exception_applies(ctx, family, exc)
+        (lifted if verdict is True else undecided if verdict is None else closed).append(text)
+    bar = f"{state}'s {rule.bar} bar on extraditing its nationals ({rule.article})"
+    if lifted:
+        ctx.notes.append(f"{bar} is lifted here: {lifted[0]}." + unverified_note(src))
         return
-    scope = {"never": "never", "eu_only": "only to EU Member States (under the EAW) or international courts",
-             "nordic_eu": "only to Nordic and EU states"}.get(rule, str(rule))
+    cure = "return_to_serve_sentence" if any(e.kind == "return_to_serve" for e in rule.exceptions) and \
+        ctx.facts.purpose != "enforcement" else None
+    if undecided:
+        text = (f"{bar} applies unless " + "; or ".join(undecided) + ". The facts given do not establish it."
+                + (" It does not apply: " + "; ".join(closed) + "." if closed else ""))
+    elif closed:
+        text = f"{bar} applies; its exceptions do not reach this case: " + "; ".join(closed) + "."
+    else:
+        text = f"{bar} admits no exception."
     ctx.add("own_national", MANDATORY, src,
-            f"{state}'s law allows extradition of nationals {scope}: a constitutional or statutory bar that no "
-            "assurance cures. The case may be submitted to its own authorities for prosecution." + unverified_note(src))
+            text + " No assurance cures it; the requested state may instead prosecute the person itself."
+            + unverified_note(src), cured_by=cure)
 
 
 def _in_absentia(ctx: Context, family: str) -> None:

@@ -24,14 +24,15 @@ _TOP_KEYS = {
     "kind", "requesting_state", "requested_state", "sentencing_state", "administering_state", "date", "purpose",
     "person", "offences", "assurances", "in_absentia", "risks", "measures", "events",
 }
-_PERSON_KEYS = {"nationalities", "age_at_offence", "consent", "refugee_status_granted_by"}
+_PERSON_KEYS = {"nationalities", "age_at_offence", "consent", "refugee_status_granted_by", "naturalised_in",
+                "naturalisation_date"}
 _OFFENCE_BOOLS = (
     "criminal_in_requested", "political", "military", "fiscal", "time_barred_requesting", "time_barred_requested",
     "final_judgment_in_requested", "pending_proceedings_in_requested", "death_penalty_possible",
     "irreducible_life_possible",
 )
 _OFFENCE_MONTHS = ("max_penalty_months", "max_penalty_months_requested", "sentence_months", "remaining_months")
-_OFFENCE_KEYS = {"description", "iccs", "list_category", "committed_in", "characteristics",
+_OFFENCE_KEYS = {"description", "iccs", "list_category", "committed_in", "committed_on", "characteristics",
                  *_OFFENCE_BOOLS, *_OFFENCE_MONTHS}
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTHS_REASON = "must be a whole number of months ≥ 0"
@@ -52,8 +53,12 @@ class InvalidFacts(ValueError):
 class Person:
     nationalities: tuple[str, ...] = ()
     age_at_offence: int | None = None
-    consent: bool | None = None
+    consent: bool | None = None  # the person consents to extradition / surrender
     refugee_status_granted_by: tuple[str, ...] = ()
+    # Nationalities acquired by naturalisation (the others are by birth or descent), when known. Some States
+    # never extradite a national by birth but may extradite a naturalised one (Brazil, Constitution Art 5 LI).
+    naturalised_in: tuple[str, ...] | None = None
+    naturalisation_date: dt.date | None = None  # of the requested State's nationality
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +83,7 @@ class Offence:
     death_penalty_possible: bool | None = None
     irreducible_life_possible: bool | None = None
     characteristics: tuple[str, ...] = ()
+    committed_on: dt.date | None = None  # when the offence was committed (its last act)
 
     @property
     def label(self) -> str:
@@ -255,7 +261,19 @@ def validate_facts(facts: Any) -> Facts:
                 consent=c.boolean(raw_person.get("consent"), "person.consent"),
                 refugee_status_granted_by=c.states(raw_person.get("refugee_status_granted_by"),
                                                    "person.refugee_status_granted_by"),
+                naturalised_in=(c.states(raw_person.get("naturalised_in"), "person.naturalised_in")
+                                if "naturalised_in" in raw_person else None),
+                naturalisation_date=(c.date(raw_person["naturalisation_date"], "person.naturalisation_date")
+                                     if raw_person.get("naturalisation_date") is not None else None),
             )
+            for j, st in enumerate(person.naturalised_in or ()):
+                if st not in person.nationalities:
+                    c.err(f"person.naturalised_in[{j}]", "must also be one of person.nationalities")
+            if person.naturalisation_date is not None:
+                if not person.naturalised_in:
+                    c.err("person.naturalisation_date", "give naturalised_in: the nationality acquired on that date")
+                if on is not None and person.naturalisation_date > on:
+                    c.err("person.naturalisation_date", "after the date of the assessment")
 
     offences: list[Offence] = []
     raw_offences = facts.get("offences")
@@ -306,6 +324,9 @@ def validate_facts(facts: Any) -> Facts:
                     events[key] = day
 
     # Impossible combinations.
+    for o in offences:
+        if o.committed_on is not None and on is not None and o.committed_on > on:
+            c.err(f"offences[{o.index}].committed_on", "after the date of the assessment")
     if purpose == "enforcement" and offences and not any(
             o.sentence_months is not None or o.remaining_months is not None for o in offences):
         c.err("offences[0].sentence_months", "required when purpose is enforcement (there must be a sentence)")
@@ -344,12 +365,14 @@ def _offence(c: _Checker, raw: Any, i: int) -> Offence | None:
         category = None
     values: dict[str, Any] = {k: c.boolean(raw.get(k), p + k) for k in _OFFENCE_BOOLS}
     values.update({k: c.whole(raw.get(k), p + k) for k in _OFFENCE_MONTHS})
+    committed_on = c.date(raw["committed_on"], p + "committed_on") if raw.get("committed_on") is not None else None
     sentence, remaining = values["sentence_months"], values["remaining_months"]
     if sentence is not None and remaining is not None and remaining > sentence:
         c.err(p + "remaining_months", "cannot exceed sentence_months")
     return Offence(
         index=i, description=description, iccs=code, list_category=category,
         committed_in=c.state(raw.get("committed_in"), p + "committed_in"),
+        committed_on=committed_on,
         characteristics=c.codes(raw.get("characteristics"), p + "characteristics", CHARACTERISTICS,
                                 "characteristics"),
         **values,

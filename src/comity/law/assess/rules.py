@@ -8,6 +8,9 @@ been checked against the official text (shared/reference/legal-rules.md tags [U]
 Rule-set versions (keep every released version here; a change of any rule makes a new version, so an
 assessment can be reproduced with the version it names):
 
+- ``assess-2``: own nationals follow the requested State's structured rule (constitutional or statutory bar
+  and its exceptions: consent, naturalised nationals, EU/Nordic surrender, treaty, reciprocity, return to
+  serve), profile facts in force on the assessment date, and each ground lists the facts it rests on.
 - ``assess-1``: first rule set (ECE and protocols, EAW, generic treaty model, UN suppression conventions,
   ECHR / Charter overlay; CETS-030 and protocols, EIO, UNTOC/UNCAC MLA, generic MLA model; INTERPOL Red
   Notices; CETS-112 and FD 2008/909 transfers).
@@ -23,7 +26,7 @@ from .. import get_law
 from .. import LawError
 from .facts import Facts, Offence
 
-RULES_VERSION_NAME = "assess-1"
+RULES_VERSION_NAME = "assess-2"
 
 
 def rules_version() -> str:
@@ -44,6 +47,7 @@ class Cite:
 
     text: str
     verified: bool = True
+    facts: tuple[dict[str, Any], ...] = ()  # the data facts (profile, party rows) the finding rests on
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,7 @@ class Context:
     deciding_profile: Any  # CountryProfile | None
     receiving_profile: Any
     findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the rules considered and set aside (a bar lifted, ...)
 
     @property
     def on(self) -> dt.date:
@@ -80,7 +85,7 @@ class Context:
         """A country-profile fact; a fact that holds only ``since`` a date (e.g. EU membership) is treated as
         false before that date, so the law in force on the assessment date is applied."""
         prof = self.deciding_profile if which == "deciding" else self.receiving_profile
-        fact = None if prof is None else prof.fact(name)
+        fact = None if prof is None else prof.fact(name, self.on)
         if fact is None:
             return default
         since = fact.extra.get("since") if isinstance(fact.extra, dict) else None
@@ -91,11 +96,15 @@ class Context:
         return fact.value
 
     def profile_source(self, which: str, name: str) -> Cite | None:
+        """The citation of a profile fact in force on the assessment date, carrying the fact it rests on."""
+        from ..provenance import profile_ref
+
         prof = self.deciding_profile if which == "deciding" else self.receiving_profile
-        fact = None if prof is None else prof.fact(name)
+        fact = None if prof is None else prof.fact(name, self.on)
         if fact is None:
             return None
-        return Cite(fact.source or f"country profile of {prof.state}: {name}", fact.verified)
+        return Cite(fact.source or f"country profile of {prof.state}: {name}", fact.verified,
+                    (profile_ref(prof.state, name, fact),))
 
 
 def _parse(value: Any) -> dt.date | None:
