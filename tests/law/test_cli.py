@@ -46,7 +46,7 @@ def test_instrument_json(capsys):
     data = json.loads(out)
     assert data["id"] == "CETS-024" and data["kind"] == "multilateral_treaty"
     gb = next(p for p in data["parties"] if p["state"] == "GB")
-    assert gb["entry_into_force"] == "1991-02-14"
+    assert gb["entry_into_force"] == "1991-05-14"
     assert {"state", "signature", "ratification", "entry_into_force", "verified", "reservations"} <= set(gb)
 
 

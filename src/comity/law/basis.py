@@ -398,7 +398,10 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
     # state whose law asks for it (treaty_or_reciprocity) has no basis; one that extradites under its own
     # statute without that condition (domestic_law) still can.
     no_reciprocity = False
-    if kind == "extradition" and not results and basis_value in ("treaty_or_reciprocity", "domestic_law"):
+    # Conventions limited to particular offences (UN suppression conventions, Budapest) do not cover every
+    # request: reciprocity stays available after them for the other offences.
+    general = [r for r in results if r.tier != "un" and r.instrument != "CETS-185"]
+    if kind == "extradition" and not general and basis_value in ("treaty_or_reciprocity", "domestic_law"):
         fact = profile.fact("extradition_basis", on) if profile else None
         caveats = ["subject to the requested state's domestic conditions"]
         if basis_value == "treaty_or_reciprocity" and requesting_basis == "treaty_only":
@@ -416,7 +419,8 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
                 title=f"Domestic law of {names.get(requested, requested)} (extradition without a treaty)",
                 citation=(fact.source if fact and fact.source else f"domestic law of {requested}"),
                 why=f"{requested} allows extradition without a treaty ({basis_value}); no treaty in force with "
-                    f"{requesting} on {_fmt(on)}",
+                    f"{requesting} on {_fmt(on)}" + (" other than conventions limited to particular offences"
+                                                    if results else ""),
                 tier="reciprocity", instrument_kind="domestic_law",
                 verified=bool(fact and fact.verified),
                 caveats=tuple(caveats), states=(requesting, requested),

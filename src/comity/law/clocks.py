@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidInput, UnknownInstrument, field_error
 from .loader import _add_months, parse_date
-from .provenance import parameter_ref
+from .provenance import fact_ref, parameter_ref
 
 if TYPE_CHECKING:
     from .loader import LawData
@@ -176,7 +176,9 @@ def compute_clocks(law: LawData, kind: str, instrument: str, events: dict[str, d
             continue  # the rule was not yet law on that date
         amount = int(param.value)
         verified = rule.verified and param.verified
-        used = [parameter_ref(param)]
+        used = [fact_ref("clock_rule", f"{rule.instrument}:{rule.code}", f"{rule.citation.split(':')[0]} (clock rule)",
+                         value=rule.code, source=rule.source, verified=rule.verified, read=rule.read),
+                parameter_ref(param)]
         if rule.add_parameter:
             extra = law.parameters[rule.add_parameter].at(start)
             if extra is None:

@@ -97,6 +97,8 @@ class ClockRule:
     alternative_to: tuple[str, ...] = ()  # start events that, when given, take precedence over this rule
     add_parameter: str | None = None  # added on top (extension periods)
     note: str | None = None
+    read: dt.date | None = None
+    verification_note: str | None = None  # what was read, or searched for in vain, to check the rule
 
 
 @dataclass
@@ -694,8 +696,9 @@ def _load_clocks(ck: _Checker, path: Path, doc: Any) -> list[ClockRule]:
         if day_type not in ("calendar", "business"):
             ck.error(path, ck.line(node, "day_type"), f"{ctx}day_type", "calendar | business")
         verified = ck.boolean(path, node, "verified", ctx)
+        read = ck.date(path, node, "read", ctx)
         if verified:
-            _require_read_source(ck, path, node, ctx, vals["source"] or "", ck.date(path, node, "read", ctx))
+            _require_read_source(ck, path, node, ctx, vals["source"] or "", read)
         if len(ck.errors) > n:
             continue
         rules.append(
@@ -714,6 +717,8 @@ def _load_clocks(ck: _Checker, path: Path, doc: Any) -> list[ClockRule]:
                 alternative_to=tuple(_as_list(node.get("alternative_to"))),
                 add_parameter=node.get("add_parameter"),
                 note=node.get("note"),
+                read=read,
+                verification_note=node.get("verification_note"),
             )
         )
     return rules

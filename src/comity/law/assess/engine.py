@@ -89,13 +89,13 @@ def assess_facts(facts: Facts) -> dict[str, Any]:
             extradition_overlay(ctx, eaw=False)  # human-rights bars hold whatever the basis
         else:
             assess_extradition(ctx)
-            if extradition_family(primary) in ("treaty", "domestic"):
+            if extradition_family(primary) in ("treaty", "domestic") and not apply_treaty_grounds(ctx, notes):
                 notes.append(f"{primary}: the instrument's own text is not encoded; grounds follow the UN Model "
                              "Treaty on Extradition and the requested state's profile. Check the instrument.")
     elif facts.kind == "mla":
         if primary is not None:
             assess_mla(ctx)
-            if mla_family(primary) == "treaty":
+            if mla_family(primary) == "treaty" and not apply_treaty_grounds(ctx, notes):
                 notes.append(f"{primary}: the instrument's own text is not encoded; grounds follow the UN Model "
                              "Treaty on Mutual Assistance. Check the instrument.")
         if "bank_records" in facts.measures:
@@ -133,6 +133,51 @@ def assess_facts(facts: Facts) -> dict[str, Any]:
         "advisory": ADVISORY,
         "rules_version": rules_version(),
     }
+
+
+_MODEL_PREFIX = "UN Model Treaty"
+
+
+def apply_treaty_grounds(ctx: Context, notes: list[str]) -> bool:
+    """Where a bilateral treaty's own refusal grounds are encoded (``grounds`` in its data), they replace the UN
+    Model Treaty's: a ground the treaty states takes the treaty's effect, article and words; a ground the treaty
+    excludes (``not_a_ground``, e.g. nationality under the US-UK treaty of 2003) is dropped; where the treaty's
+    grounds are complete, a Model ground the treaty does not have is dropped too. Returns False when nothing of
+    the treaty is encoded (the caller then says the Model Treaty was used)."""
+    inst = get_law().instruments.get(ctx.primary or "")
+    if inst is None or not inst.grounds:
+        return False
+    kept: list[Finding] = []
+    dropped: list[str] = []
+    for f in ctx.findings:
+        if not f.cite.text.startswith(_MODEL_PREFIX):
+            kept.append(f)
+            continue
+        g = inst.grounds.get(f.code)
+        if g is None:
+            if inst.grounds_complete:
+                dropped.append(f"{f.code} (not a ground under {inst.short_title})")
+            else:
+                kept.append(f)
+            continue
+        if g.effect == "not_a_ground":
+            dropped.append(f"{f.code} ({inst.short_title} {g.article}: {g.text})")
+            continue
+        ref = provenance.fact_ref("treaty_ground", f"{inst.id}#{g.code}", f"{inst.short_title} {g.article}",
+                                  value=g.effect, source=inst.source, verified=g.verified, read=inst.read)
+        cite = Cite(f"{inst.short_title} {g.article}", g.verified, (ref,))
+        why = f.explanation.split(" The text of this treaty is not encoded")[0]
+        why = why.replace(unverified_note(f.cite), "")
+        kept.append(Finding(f.code, g.effect, cite, f"{why} {inst.short_title} {g.article}: {g.text}"
+                            + unverified_note(cite), g.cured_by or f.cured_by, f.offences))
+    ctx.findings[:] = kept
+    if dropped:
+        notes.append(f"{inst.short_title}: the treaty's own grounds replace the UN Model Treaty's; set aside: "
+                     + "; ".join(dropped) + ".")
+    if not inst.grounds_complete:
+        notes.append(f"{inst.short_title}: the grounds {', '.join(sorted(inst.grounds))} are read from the treaty; "
+                     "the others follow the UN Model Treaty by analogy. Check the treaty.")
+    return True
 
 
 #: Conventions limited to particular offences: the EAW/EIO list categories that fall within them.

@@ -598,6 +598,19 @@ def _nationals_bar(ctx: Context, family: str) -> None:
     if not isinstance(rule, NationalsRule) or src is None or rule.bar == "none":
         return
     state = ctx.facts.requested_state
+    if family == "eaw":
+        # Between Member States the Framework Decision governs the surrender of nationals (Arts 4(6) and 5(3),
+        # applied above); national bars were adapted to it, so a bar recorded without its EU exception is not
+        # applied to a European arrest warrant.
+        if rule.exception("eu_surrender") is None:
+            ctx.notes.append(f"{state}'s {rule.bar} bar on extraditing nationals ({rule.article}) is recorded "
+                             "without its exception for the European arrest warrant; under the Framework Decision "
+                             "the surrender of nationals follows Arts 4(6) and 5(3)." + unverified_note(src))
+        else:
+            exc = rule.exception("eu_surrender")
+            ctx.notes.append(f"{state}'s {rule.bar} bar on extraditing nationals ({rule.article}) does not apply to "
+                             f"surrender under a European arrest warrant [{exc.article}]." + unverified_note(src))
+        return
     lifted, undecided, closed = [], [], []
     for exc in rule.exceptions:
         verdict, text = _exception_applies(ctx, family, exc)
@@ -615,7 +628,8 @@ def _nationals_bar(ctx: Context, family: str) -> None:
         text = f"{bar} applies; its exceptions do not reach this case: " + "; ".join(closed) + "."
     else:
         text = f"{bar} admits no exception."
-    ctx.add("own_national", MANDATORY, src,
+    cite = Cite(f"{state}: {rule.article}", src.verified, src.facts)
+    ctx.add("own_national", MANDATORY, cite,
             text + " No assurance cures it; the requested state may instead prosecute the person itself."
             + unverified_note(src), cured_by=cure)
 
