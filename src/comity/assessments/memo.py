@@ -33,6 +33,13 @@ def render_docx(snap) -> bytes:
                     + f". Assessed {snap.created_at:%Y-%m-%d} by {snap.created_by.username}; "
                     f"rules {snap.rules_version}; law in force on {r.get('date', '')}.")
     d.add_paragraph(DISCLAIMER).italic = True
+    if r.get("law_data"):
+        d.add_paragraph(f"Legal data {r['law_data'].get('version')}, last refreshed {r['law_data'].get('refreshed')}.")
+    warning = (r.get("verification") or {}).get("warning")
+    if warning:
+        p = d.add_paragraph()
+        p.add_run("Check before relying on this memo: ").bold = True
+        p.add_run(warning)
     d.add_heading(f"Outcome: {r['outcome'].replace('_', ' ')}", level=1)
     d.add_heading("Legal basis", level=2)
     for b in r.get("legal_basis") or []:
@@ -55,6 +62,18 @@ def render_docx(snap) -> bytes:
         d.add_heading("Clocks", level=2)
         for c in r["clocks"]:
             d.add_paragraph(f"{c['due']}: {c['code']} ({c['citation']})", style="List Bullet")
+    if r.get("rests_on"):
+        d.add_heading("What this assessment rests on", level=2)
+        table = d.add_table(rows=1, cols=4)
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, ["Fact", "Value", "Verified", "Source"]):
+            cell.text = text
+        for f in r["rests_on"]:
+            verified = (f"yes, read {f.get('read')}" + (" (stale)" if f.get("stale") else "")) if f.get("verified") \
+                else "no"
+            for cell, text in zip(table.add_row().cells, [f["label"], str(f.get("value")), verified,
+                                                          str(f.get("source") or "")]):
+                cell.text = text
     d.add_heading("Facts assessed", level=2)
     import json
 

@@ -310,7 +310,8 @@ def do_update_translation(draft: Draft, *, language: str, status: str, translato
 def findings(draft: Draft) -> list[dict]:
     req = draft.request
     return [f.as_dict() for f in checks.completeness(draft.measure, req.legal_basis_instrument, draft.content)
-            + checks.quality(draft.measure, draft.content, urgency=req.urgency)]
+            + checks.quality(draft.measure, draft.content, urgency=req.urgency,
+                             instrument=req.legal_basis_instrument or "")]
 
 
 CONTENT_TYPES = {"pdf": "application/pdf",

@@ -26,7 +26,7 @@ class DataError(ValueError):
 _KEYS = {
     "fields": {"label", "type", "max", "measures"},
     "requirements": {"code", "label", "field", "kinds", "measures", "except_measures", "when", "citations",
-                     "citation", "any_instrument", "verified", "source"},
+                     "practice", "any_instrument", "verified", "source"},
 }
 
 
@@ -51,7 +51,7 @@ def _validate(name: str, data: dict) -> None:
         for e in data["elements"]:
             if set(e) - _KEYS["requirements"] or None in e.values():
                 raise DataError(f"requirements.yaml: {e.get('code')}: unexpected keys {sorted(map(str, e))}")
-            if not (e.get("citations") or (e.get("any_instrument") and e.get("citation"))):
+            if not (e.get("citations") or (e.get("any_instrument") and e.get("practice"))):
                 raise DataError(f"requirements.yaml: {e['code']}: an element needs citations")
             for f in e["field"] if isinstance(e["field"], list) else [e["field"]]:
                 if f not in names:
@@ -122,6 +122,7 @@ class Element:
     citation: str
     verified: bool
     source: str
+    by_analogy: bool = False
 
 
 def required_elements(measure: str, instrument: str = "") -> tuple[list[Element], bool]:
@@ -138,10 +139,16 @@ def required_elements(measure: str, instrument: str = "") -> tuple[list[Element]
     out = []
     for e in elements:
         names = e["field"] if isinstance(e["field"], list) else [e["field"]]
-        if e.get("any_instrument"):
-            citation = e["citation"]
-        elif family in e.get("citations", {}):
+        # An article is cited only under its own instrument (the request's legal basis, or the model instrument
+        # when the builder has no list for the basis: then the finding says "by analogy"); elements every
+        # request needs cite the good-practice source under any other instrument.
+        if family in e.get("citations", {}):
             citation = e["citations"][family]
+        elif e.get("any_instrument"):
+            citation = e["practice"]
+            if "analogy" in citation:
+                out.append(Element(e["code"], e["label"], names, citation, False, e.get("source", ""), True))
+                continue
         else:
             continue
         verified = e.get("verified")
@@ -168,7 +175,7 @@ def completeness(measure: str, instrument: str, content: dict) -> list[Finding]:
             note = " (by analogy: the builder has no content list for this legal basis)" if by_analogy else ""
             findings.append(Finding(code=e.code, kind="missing", message=f"Missing: {e.label}{note}.",
                                     fields=missing, citation=e.citation, verified=e.verified, source=e.source,
-                                    by_analogy=by_analogy))
+                                    by_analogy=by_analogy or e.by_analogy))
     return findings
 
 
@@ -186,8 +193,29 @@ IDENTITY_NEEDED = {"witness_hearing", "service_of_documents", "temporary_transfe
 MIN_LINK = 30  # characters: a link "to the offence" shorter than a sentence is no link
 
 
-def _quality(code: str, message: str, fields: list[str], citation: str = "", verified: bool = False) -> Finding:
-    return Finding(code=code, kind="quality", message=message, fields=fields, citation=citation, verified=verified)
+def _quality(code: str, message: str, fields: list[str], citation: str | dict = "", verified: bool = False,
+             ctx: dict | None = None) -> Finding:
+    """A quality finding. ``citation`` maps instrument families to their article: the article of the request's
+    own legal basis is cited; under any other basis the model instrument's article is cited "by analogy"."""
+    by_analogy = False
+    if isinstance(citation, dict):
+        citation, by_analogy = _cite(citation, ctx or {})
+    return Finding(code=code, kind="quality", message=message, fields=fields, citation=citation, verified=verified,
+                   by_analogy=by_analogy)
+
+
+def _cite(articles: dict[str, str], ctx: dict) -> tuple[str, bool]:
+    family = ctx.get("family") or ""
+    if family in articles:
+        return articles[family], False
+    model = ctx.get("model")
+    if model in articles:
+        return f"by analogy with {articles[model]} (the legal basis has no such article)", True
+    if "practice" in articles:
+        return articles["practice"], False
+    model = next(iter(articles))
+    text = articles.get(model) or next(iter(articles.values()))
+    return f"by analogy with {text} (the legal basis has no such article)", True
 
 
 def q_no_date_range(measure, content, ctx):
@@ -196,7 +224,8 @@ def q_no_date_range(measure, content, ctx):
     if measure in ("records", "preservation") and not (content.get("records_date_from") and content.get("records_date_to")):
         return [_quality("no_date_range", "No date range for the records sought: give the first and last date "
                          "(the requested State cannot search without one and may refuse a request this broad).",
-                         ["records_date_from", "records_date_to"], "UNTOC Art 18(15)(d)")]
+                         ["records_date_from", "records_date_to"], {"UNTOC": "UNTOC Art 18(15)(d)", "UNCAC": "UNCAC Art 46(15)(d)",
+                          "CETS-030": "ETS 030 Art 14(1)(b)", "EU-EIO": "Directive 2014/41/EU Annex A, section C"}, ctx=ctx)]
     return []
 
 
@@ -208,7 +237,8 @@ def q_fishing(measure, content, ctx):
         words = FISHING.search(sought).group(0)
         return [_quality("fishing", f"\"{words}\" without a link to the facts reads as a fishing request: say which "
                          "items, and how each relates to the facts of the case.", ["assistance_sought", "link_to_offence"],
-                         "UNTOC Art 18(15)(d)-(f); Art 18(21)(a)")]
+                         {"UNTOC": "UNTOC Art 18(15)(d)-(f); Art 18(21)(a)",
+                          "UNCAC": "UNCAC Art 46(15)(d)-(f); Art 46(21)(a)"}, ctx=ctx)]
     return []
 
 
@@ -220,7 +250,9 @@ def q_bank_without_account(measure, content, ctx):
             return [_quality("bank_without_account", "Bank records without "
                              + " or ".join({"account_identifiers": "account identifiers (IBAN or account number and bank)",
                                             "account_holder": "the account holder"}[m] for m in missing)
-                             + ": the bank cannot identify the records.", missing, "UNTOC Art 18(3)(f), 18(15)(d)")]
+                             + ": the bank cannot identify the records.", missing, {"UNTOC": "UNTOC Art 18(3)(f), 18(15)(d)",
+                                                "UNCAC": "UNCAC Art 46(3)(f), 46(15)(d)",
+                                                "EU-EIO": "Directive 2014/41/EU Annex A, section H3"}, ctx=ctx)]
     return []
 
 
@@ -229,7 +261,8 @@ def q_no_link(measure, content, ctx):
     cannot see why it is needed (relevance is the first question at execution)."""
     if measures()[measure].get("evidence") and len((content.get("link_to_offence") or "").strip()) < MIN_LINK:
         return [_quality("no_link", "No stated link between the evidence sought and the offence: explain how it "
-                         "relates to the facts (at least a sentence).", ["link_to_offence"], "UNTOC Art 18(15)(f)")]
+                         "relates to the facts (at least a sentence).", ["link_to_offence"],
+                         {"UNTOC": "UNTOC Art 18(15)(f)", "UNCAC": "UNCAC Art 46(15)(f)"}, ctx=ctx)]
     return []
 
 
@@ -241,7 +274,10 @@ def q_urgency_unexplained(measure, content, ctx):
         if missing:
             return [_quality("urgency_unexplained", "Urgency is claimed without "
                              + " and ".join({"urgency_reason": "a reason", "urgency_date": "a date by which execution is needed"}[m]
-                                            for m in missing) + ".", missing, "EIO Annex A section B; UNTOC Art 18(24)")]
+                                            for m in missing) + ".", missing, {"EU-EIO": "Directive 2014/41/EU Annex A, section B", "UNTOC": "UNTOC Art 18(24)",
+                                          "UNCAC": "UNCAC Art 46(24)",
+                                          "practice": "Good practice: an urgent request says why and by when "
+                                                      "(UNODC MLA Request Writer Tool; EJN guidance)"}, ctx=ctx)]
     return []
 
 
@@ -251,7 +287,8 @@ def q_no_confidentiality(measure, content, ctx):
     if (measures()[measure].get("sensitive") or content.get("confidential")) and not _filled(content, "confidentiality"):
         return [_quality("no_confidentiality", "No confidentiality statement: this measure could alert the person "
                          "concerned; ask the requested State to keep the request confidential and state the limits on use.",
-                         ["confidentiality", "use_undertaking"], "UNTOC Art 18(19)-(20); UNCAC Art 46(19)-(20)")]
+                         ["confidentiality", "use_undertaking"],
+                         {"UNTOC": "UNTOC Art 18(19)-(20)", "UNCAC": "UNCAC Art 46(19)-(20)"}, ctx=ctx)]
     return []
 
 
@@ -267,7 +304,10 @@ def q_data_minimisation(measure, content, ctx):
             out.append(_quality("data_minimisation", f"{person.get('pseudonym') or person.get('name')}: "
                                 f"{', '.join(extra)} not needed for {measures()[measure]['label'].lower()} "
                                 "(data minimisation); remove them.", ["persons"],
-                                "Directive (EU) 2016/680 Art 4(1)(c); ETS 182 Art 26", verified=False))
+                                {"CETS-030": "ETS 182 Art 26 (where in force between the parties)",
+                                 "practice": "Data minimisation: Directive (EU) 2016/680 Art 4(1)(c) for EU authorities; "
+                                             "the requesting State's data-protection law otherwise"},
+                                verified=False, ctx=ctx))
     return out
 
 
@@ -283,7 +323,9 @@ def q_witness_identity(measure, content, ctx):
             what = "an informant" if informant else "a witness"
             out.append(_quality("witness_identity", f"{person.get('name')} is {what} and is named; use a pseudonym "
                                 "unless the measure needs the identity.", ["persons"],
-                                "ETS 182 Art 23 (protection of witnesses)", verified=False))
+                                {"CETS-030": "ETS 182 Art 23 (protection of witnesses, where in force between the parties)",
+                                 "practice": "Witness protection good practice (UNODC Good practices for the protection "
+                                             "of witnesses in criminal proceedings)"}, verified=False, ctx=ctx))
     return out
 
 
@@ -291,8 +333,10 @@ QUALITY_CHECKS: list[Callable] = [q_no_date_range, q_fishing, q_bank_without_acc
                                   q_urgency_unexplained, q_no_confidentiality, q_data_minimisation, q_witness_identity]
 
 
-def quality(measure: str, content: dict, *, urgency: str = "normal") -> list[Finding]:
-    ctx = {"urgency": urgency}
+def quality(measure: str, content: dict, *, urgency: str = "normal", instrument: str = "") -> list[Finding]:
+    kind = builder_kind(measure)
+    ctx = {"urgency": urgency, "family": instrument_family(instrument or ""),
+           "model": load("measures")["model_instrument"].get(kind)}
     return [f for check in QUALITY_CHECKS for f in check(measure, content, ctx)]
 
 

@@ -122,6 +122,12 @@ def _parse(kind: str, raw: dict) -> Lifecycle:
             _fail(kind, f"clocks.{code}", "give either days or months")
         for s in set(c.get("met_in") or []) - set(states):
             _fail(kind, f"clocks.{code}.met_in", f"{s!r} is not a declared state")
+        if c.get("legal", True) and not (c.get("instrument") or c.get("rule_book")):
+            _fail(kind, f"clocks.{code}.instrument", "a legal clock names the instrument it applies under "
+                  "(instrument:) or the rule book that governs every such request (rule_book:)")
+        if c.get("not_instrument"):
+            _fail(kind, f"clocks.{code}.not_instrument", "a clock applies under its own instrument only: use "
+                  "instrument:")
         clocks[code] = Clock(code=code, label=c.get("label", code), citation=c["citation"], days=c.get("days"),
                              months=c.get("months"), met_in=frozenset(c.get("met_in") or []),
                              instrument=c.get("instrument"), not_instrument=c.get("not_instrument"),

@@ -256,5 +256,55 @@ def coverage(law: LawData | None = None) -> dict[str, Any]:
         "interpol_members_without_profile": sorted(s for s in members if s not in law.profiles),
         "unverified_facts_total": unverified_parties + unverified_res + unverified_articles
         + unverified_profile_facts + unverified_params,
+        "verification": verification_report(law),
+        "data_version": law_data_version(),
         "fingerprint": law.fingerprint,
     }
+
+
+def _age_bucket(read: dt.date | None, today: dt.date) -> str:
+    if read is None:
+        return "no_read_date"
+    days = (today - read).days
+    return "read_within_1_year" if days <= 365 else ("read_1_to_2_years_ago" if days <= 730 else "read_over_2_years_ago")
+
+
+def verification_report(law: LawData | None = None, today: dt.date | None = None) -> dict[str, Any]:
+    """Every fact by kind: how many are verified (read, with URL and date), how many not, and how long ago
+    the verified ones were read. Profile facts count each value of a history."""
+    law = law or get_law()
+    today = today or dt.date.today()
+    rows: dict[str, list[tuple[bool, dt.date | None]]] = {
+        "instrument_headers": [], "articles": [], "party_rows": [], "reservations": [], "treaty_grounds": [],
+        "profile_facts": [], "parameter_values": [], "clock_rules": []}
+    for inst in law.instruments.values():
+        rows["instrument_headers"].append((inst.verified, inst.read))
+        rows["articles"].extend((a.verified, inst.read) for a in inst.articles)
+        rows["treaty_grounds"].extend((g.verified, inst.read) for g in inst.grounds.values())
+        for p in inst.parties.values():
+            rows["party_rows"].append((p.verified, p.read))
+            rows["reservations"].extend((r.verified, r.read) for r in p.reservations)
+    by_profile_fact: dict[str, dict[str, int]] = {}
+    for prof in law.profiles.values():
+        for name in prof.facts:
+            for fact in prof.history(name):
+                rows["profile_facts"].append((fact.verified, fact.read))
+                counts = by_profile_fact.setdefault(name, {"verified": 0, "unverified": 0})
+                counts["verified" if fact.verified else "unverified"] += 1
+    for param in law.parameters.values():
+        rows["parameter_values"].extend((v[3], v[4] if len(v) > 4 else None) for v in param.values)
+    rows["clock_rules"].extend((r.verified, getattr(r, "read", None)) for r in law.clock_rules)
+    out: dict[str, Any] = {}
+    for kind, items in rows.items():
+        verified = [read for ok, read in items if ok]
+        ages: dict[str, int] = {}
+        for read in verified:
+            bucket = _age_bucket(read, today)
+            ages[bucket] = ages.get(bucket, 0) + 1
+        out[kind] = {"total": len(items), "verified": len(verified), "unverified": len(items) - len(verified),
+                     "verified_by_age": ages}
+    out["profile_facts_by_name"] = by_profile_fact
+    total = sum(v["total"] for k, v in out.items() if k != "profile_facts_by_name")
+    verified_total = sum(v["verified"] for k, v in out.items() if k != "profile_facts_by_name")
+    out["all"] = {"total": total, "verified": verified_total, "unverified": total - verified_total}
+    return out

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _basis(args: argparse.Namespace) -> int:
-    from .api import legal_basis
+    from .api import law_data_version, legal_basis
 
     result = legal_basis(args.requesting, args.requested, args.kind, args.date)
     if args.json:
@@ -104,6 +104,12 @@ def _basis(args: argparse.Namespace) -> int:
         print(f"   {r.why}")
         for cav in r.caveats:
             print(f"   - {cav}")
+        for fact in r.rests_on():
+            state = (f"verified, read {fact['read']}" + (", stale" if fact["stale"] else "")) if fact["verified"] \
+                else "NOT VERIFIED"
+            print(f"   rests on {fact['label']}: {fact['value']} [{state}]")
+    version = law_data_version()
+    print(f"(legal data {version['version']}, last refreshed {version['refreshed']})")
     return 0
 
 
@@ -158,8 +164,24 @@ def _check(args: argparse.Namespace) -> int:
         _print_json(report)
         return 0
     print("legal data set: valid")
+    version = report.get("data_version") or {}
+    print(f"  data version {version.get('version')}, last refreshed {version.get('refreshed')}")
+    ver = report.get("verification") or {}
+    print("  facts by kind          total  verified  unverified  (verified: read within 1 year / 1-2 years / older)")
+    for kind, row in ver.items():
+        if kind == "profile_facts_by_name":
+            continue
+        ages = row.get("verified_by_age", {})
+        if kind == "all":
+            print(f"    {'all facts':<20} {row['total']:>6} {row['verified']:>9} {row['unverified']:>11}")
+            continue
+        print(f"    {kind:<20} {row['total']:>6} {row['verified']:>9} {row['unverified']:>11}  "
+              f"({ages.get('read_within_1_year', 0)} / {ages.get('read_1_to_2_years_ago', 0)} / "
+              f"{ages.get('read_over_2_years_ago', 0) + ages.get('no_read_date', 0)})")
+    for name, counts in (ver.get("profile_facts_by_name") or {}).items():
+        print(f"      profile {name:<24} verified {counts['verified']:>4}, unverified {counts['unverified']:>4}")
     for key, value in report.items():
-        if key in ("valid",):
+        if key in ("valid", "verification", "data_version"):
             continue
         if isinstance(value, list):
             value = f"{len(value)}" + (f" ({', '.join(value[:20])}{' ...' if len(value) > 20 else ''})" if value else "")

@@ -67,8 +67,8 @@ def country_detail(request, state):
         return redirect("law_country", state=state.upper())
     party_to = [(i, i.parties[profile.state]) for i in sorted(law.instruments(), key=lambda i: i.id)
                 if profile.state in i.parties]
-    return render(request, "law/country.html", {"profile": profile, "facts": profile.facts.items(),
-                                                "party_to": party_to})
+    facts = [(name, fact, profile.history(name)) for name, fact in profile.facts.items()]
+    return render(request, "law/country.html", {"profile": profile, "facts": facts, "party_to": party_to})
 
 
 def basis(request):

@@ -54,6 +54,9 @@ def main(argv: list[str]) -> int:
         _print(exc.as_dict())
         return 2
     _print(result)
+    warning = (result.get("verification") or {}).get("warning")
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
