@@ -380,8 +380,9 @@ def apply_parties(instrument_file: Path, instrument_id: str, imported: PartyFile
                 row.pop(key, None)
             row.update(new.values)
             row.update({"source": source, "read": read, "verified": True})
-            if new.note:
-                row["note"] = new.note
+            earlier = row.get("note")
+            row["note"] = (new.note or f"Dates imported from the depositary's list on {read.isoformat()}.") + (
+                f" Earlier note: {earlier}" if earlier else "")
             row.pop("entry_into_force_note", None)
         rows.append(row)
     for state, new in sorted(by_state.items()):
@@ -412,20 +413,26 @@ def _scalar(value: Any) -> str:
 
 
 def _flow_row(row: dict[str, Any]) -> str:
-    import yaml
-
     reservations = row.pop("reservations", None)
     parts = []
     for key, value in row.items():
-        text = _scalar(value) if not isinstance(value, (list, dict)) else json.dumps(value, ensure_ascii=False,
-                                                                                       default=str)
+        text = _scalar(value) if not isinstance(value, (list, dict)) else json.dumps(_plain(value),
+                                                                                       ensure_ascii=False)
         parts.append(f"{key}: {text}" if key != "state" else f"state: {json.dumps(value)}")
     out = "  - {" + ", ".join(parts) + "}\n"
     if reservations:
-        out = out[:-2] + ",\n     reservations: " + json.dumps(
-            yaml.safe_load(yaml.safe_dump(reservations, default_flow_style=True)), ensure_ascii=False,
-            default=str) + "}\n"
+        out = out[:-2] + ",\n     reservations: " + json.dumps(_plain(reservations), ensure_ascii=False,
+                                                               default=_iso) + "}\n"
     return out
+
+
+def _plain(value: Any) -> Any:
+    """Plain dicts and lists (the loader's line-marked containers are subclasses), dates as ISO text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return _iso(value)
 
 
 def _set_top_key(text: str, key: str, value: str) -> str:
