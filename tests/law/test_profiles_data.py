@@ -101,3 +101,12 @@ def test_death_penalty_values_and_evidence_dates():
         fact = prof.fact("death_penalty")
         as_of = fact.extra.get("as_of")
         assert as_of is None or as_of <= dt.date.today(), state
+
+
+def test_russia_left_the_council_of_europe_and_the_echr_on_the_dates_read():
+    ru = PROFILES["RU"]
+    assert ru.value("coe_member", on=dt.date(2022, 3, 15)) is True
+    assert ru.value("coe_member", on=dt.date(2022, 3, 16)) is False
+    assert ru.value("echr_party", on=dt.date(2022, 9, 15)) is True
+    assert ru.value("echr_party", on=dt.date(2022, 9, 16)) is False
+    assert all(f.verified and f.read for f in ru.history("echr_party"))

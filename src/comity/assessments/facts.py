@@ -42,6 +42,11 @@ class FactsForm(forms.Form):
     nationalities = forms.CharField(required=False, help_text="The person's nationalities, e.g. FR, DZ")
     age_at_offence = forms.IntegerField(required=False, min_value=0, max_value=120)
     consent = forms.BooleanField(required=False, label="The person consents")
+    naturalised_in = forms.CharField(required=False, label="Nationality acquired by naturalisation",
+                                     help_text="Of the nationalities above, those acquired by naturalisation, e.g. BR "
+                                               "(some States never extradite a national by birth)")
+    naturalisation_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                          label="Date of naturalisation", help_text="In the requested State")
     refugee_status_granted_by = forms.CharField(required=False, help_text="States that granted refugee status")
     description = forms.CharField(max_length=500, label="Offence", help_text="What the person is accused or convicted of")
     list_category = forms.ChoiceField(required=False, label="EAW/EIO list category")
@@ -52,6 +57,8 @@ class FactsForm(forms.Form):
     sentence_months = forms.IntegerField(required=False, min_value=0, max_value=2400, help_text="Sentence imposed")
     remaining_months = forms.IntegerField(required=False, min_value=0, max_value=2400, help_text="Still to serve")
     committed_in = forms.CharField(max_length=2, required=False, help_text="Where, ISO alpha-2")
+    committed_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                   label="Date of the offence", help_text="Its last act")
     political = forms.BooleanField(required=False, label="Political offence")
     military = forms.BooleanField(required=False, label="Purely military offence")
     fiscal = forms.BooleanField(required=False, label="Fiscal (tax, customs) offence")
@@ -105,12 +112,18 @@ class FactsForm(forms.Form):
             person["consent"] = True
         if _codes(d.get("refugee_status_granted_by")):
             person["refugee_status_granted_by"] = _codes(d["refugee_status_granted_by"])
+        if _codes(d.get("naturalised_in")):
+            person["naturalised_in"] = _codes(d["naturalised_in"])
+        if d.get("naturalisation_date"):
+            person["naturalisation_date"] = d["naturalisation_date"].isoformat()
         if person:
             facts["person"] = person
         off: dict = {"description": d["description"]}
         for k in ("list_category", "committed_in"):
             if d.get(k):
                 off[k] = d[k].upper() if k == "committed_in" else d[k]
+        if d.get("committed_on"):
+            off["committed_on"] = d["committed_on"].isoformat()
         for k in ("max_penalty_months", "max_penalty_months_requested", "sentence_months", "remaining_months"):
             if d.get(k) is not None:
                 off[k] = d[k]

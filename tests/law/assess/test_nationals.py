@@ -174,3 +174,78 @@ def test_an_unverified_fact_is_named_in_the_warning(law_with_profiles):
     assert ground["warning"] and "AT profile: extradites nationals" in ground["warning"]
     assert out["verification"]["unverified"] >= 1
     assert "unverified" in out["verification"]["warning"]
+
+
+JP = """\
+extradites_nationals:
+  bar: statutory
+  article: "Act of Extradition Art 2(ix)"
+  exceptions:
+    - {kind: treaty, article: "Act of Extradition Art 2 proviso"}
+  source: https://example.org/jp-act
+  read: 2026-01-15
+  verified: true
+"""
+
+TREATY = """\
+instruments:
+  - id: "bilateral:BR-JP:2024"
+    title: "Test extradition treaty between Brazil and Japan"
+    kind: bilateral_treaty
+    scope: [extradition]
+    adopted: 2024-01-10
+    entry_into_force: 2024-03-01
+    source: https://example.org/br-jp
+    read: 2026-01-15
+    verified: true
+    grounds:
+      - {code: own_national, effect: not_a_ground, article: "Art 3", verified: true,
+         text: "Extradition shall not be refused on the ground that the person is a national of the requested Party."}
+      - {code: military_offence, effect: optional, article: "Art 4(3)", verified: true,
+         text: "Extradition may be refused for offences under military law only."}
+"""
+
+
+@pytest.fixture
+def law_with_treaty(tmp_path):
+    root = tmp_path / "data"
+    shutil.copytree(DATA_DIR, root)
+    path = root / "profiles" / "JP.yaml"
+    path.write_text(_replace_block(path.read_text(encoding="utf-8"), "extradites_nationals", JP), encoding="utf-8")
+    (root / "instruments" / "zz_test_bilateral.yaml").write_text(TREATY, encoding="utf-8")
+    law = use_law(compile_law(root))
+    yield law
+    use_law()
+
+
+def test_a_treaty_under_which_nationality_is_no_ground_lifts_a_statutory_bar_with_a_treaty_exception(law_with_treaty):
+    out = assess(_facts("BR", "JP", {"nationalities": ["JP"]}))
+    assert out["instrument_applied"] == "bilateral:BR-JP:2024"
+    assert not _own_national(out)  # neither the treaty's Model ground nor the domestic bar
+    assert any("set aside" in n and "own_national" in n for n in out["notes"])
+    assert any("lifted here" in n and "nationality is no ground" in n for n in out["notes"])
+
+
+def test_the_treaty_s_own_ground_replaces_the_model_treaty_s(law_with_treaty):
+    out = assess(_facts("BR", "JP", {"nationalities": ["BR"]}, military=True))
+    (ground,) = [g for g in out["grounds"] if g["code"] == "military_offence"]
+    assert ground["effect"] == "optional"  # the UN Model Treaty would make it mandatory
+    assert "Art 4(3)" in ground["citation"]
+    assert any(r["ref"] == "bilateral:BR-JP:2024#military_offence" for r in ground["rests_on"])
+
+
+@pytest.fixture
+def law_without_treaty(tmp_path):
+    root = tmp_path / "data"
+    shutil.copytree(DATA_DIR, root)
+    path = root / "profiles" / "JP.yaml"
+    path.write_text(_replace_block(path.read_text(encoding="utf-8"), "extradites_nationals", JP), encoding="utf-8")
+    law = use_law(compile_law(root))
+    yield law
+    use_law()
+
+
+def test_without_a_treaty_that_provides_it_the_statutory_bar_stands(law_without_treaty):
+    out = assess(_facts("BR", "JP", {"nationalities": ["JP"]}))
+    (ground,) = [g for g in _own_national(out) if g["effect"] == "mandatory"]
+    assert "a treaty in force provides for extradition of nationals" in ground["explanation"]

@@ -144,8 +144,19 @@ def apply_treaty_grounds(ctx: Context, notes: list[str]) -> bool:
     excludes (``not_a_ground``, e.g. nationality under the US-UK treaty of 2003) is dropped; where the treaty's
     grounds are complete, a Model ground the treaty does not have is dropped too. Returns False when nothing of
     the treaty is encoded (the caller then says the Model Treaty was used)."""
-    inst = get_law().instruments.get(ctx.primary or "")
-    if inst is None or not inst.grounds:
+    law = get_law()
+    inst = law.instruments.get(ctx.primary or "")
+    if inst is None:
+        return False
+    # An agreement that supplements the bilateral treaty (the EU-US agreements) overrides its grounds.
+    supplements = [law.instruments[i] for i in ctx.basis
+                   if i in law.instruments and law.instruments[i].supplements_bilateral and law.instruments[i].grounds]
+    grounds = dict(inst.grounds)
+    source_of = {code: inst for code in grounds}
+    for sup in supplements:
+        for code, g in sup.grounds.items():
+            grounds[code], source_of[code] = g, sup
+    if not grounds:
         return False
     kept: list[Finding] = []
     dropped: list[str] = []
@@ -153,30 +164,32 @@ def apply_treaty_grounds(ctx: Context, notes: list[str]) -> bool:
         if not f.cite.text.startswith(_MODEL_PREFIX):
             kept.append(f)
             continue
-        g = inst.grounds.get(f.code)
+        g = grounds.get(f.code)
         if g is None:
             if inst.grounds_complete:
                 dropped.append(f"{f.code} (not a ground under {inst.short_title})")
             else:
                 kept.append(f)
             continue
+        src = source_of[f.code]
         if g.effect == "not_a_ground":
-            dropped.append(f"{f.code} ({inst.short_title} {g.article}: {g.text})")
+            dropped.append(f"{f.code} ({src.short_title} {g.article}: {g.text})")
             continue
-        ref = provenance.fact_ref("treaty_ground", f"{inst.id}#{g.code}", f"{inst.short_title} {g.article}",
-                                  value=g.effect, source=inst.source, verified=g.verified, read=inst.read)
-        cite = Cite(f"{inst.short_title} {g.article}", g.verified, (ref,))
+        ref = provenance.fact_ref("treaty_ground", f"{src.id}#{g.code}", f"{src.short_title} {g.article}",
+                                  value=g.effect, source=src.source, verified=g.verified, read=src.read)
+        cite = Cite(f"{src.short_title} {g.article}", g.verified, (ref,))
         why = f.explanation.split(" The text of this treaty is not encoded")[0]
         why = why.replace(unverified_note(f.cite), "")
-        kept.append(Finding(f.code, g.effect, cite, f"{why} {inst.short_title} {g.article}: {g.text}"
+        kept.append(Finding(f.code, g.effect, cite, f"{why} {src.short_title} {g.article}: {g.text}"
                             + unverified_note(cite), g.cured_by or f.cured_by, f.offences))
     ctx.findings[:] = kept
     if dropped:
         notes.append(f"{inst.short_title}: the treaty's own grounds replace the UN Model Treaty's; set aside: "
                      + "; ".join(dropped) + ".")
     if not inst.grounds_complete:
-        notes.append(f"{inst.short_title}: the grounds {', '.join(sorted(inst.grounds))} are read from the treaty; "
-                     "the others follow the UN Model Treaty by analogy. Check the treaty.")
+        notes.append(f"{inst.short_title}: the grounds {', '.join(sorted(grounds))} are read from the treaty"
+                     + (" and the agreements that supplement it" if supplements else "")
+                     + "; the others follow the UN Model Treaty by analogy. Check the treaty.")
     return True
 
 
