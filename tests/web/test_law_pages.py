@@ -84,3 +84,28 @@ def test_api_law_errors_are_422_naming_the_field(client):
                     content_type="application/json")
     assert r.status_code == 200
     assert {c["code"]: c["due"] for c in r.json()}["provisional_arrest_release"] == "2026-02-19"
+
+
+def test_answers_say_what_they_rest_on_in_the_api_the_cli_and_the_pages(client):
+    api = client.get("/api/law/basis?requesting=BR&requested=FR&kind=extradition&date=2024-01-01").json()
+    first = api["legal_basis"][0]
+    assert first["rests_on"], first
+    for fact in first["rests_on"]:
+        assert {"label", "source", "read", "verified", "stale"} <= set(fact)
+    unverified = [f for b in api["legal_basis"] for f in b["rests_on"] if not f["verified"]]
+    assert unverified and all(b["warning"] for b in api["legal_basis"] if any(not f["verified"]
+                                                                            for f in b["rests_on"]))
+    assert api["law_data"]["version"] and api["law_data"]["refreshed"]
+    code, out = _cli(["basis", "BR", "FR", "--kind", "extradition", "--date", "2024-01-01"])
+    assert code == 0 and "rests on" in out and "NOT VERIFIED" in out and "last refreshed" in out
+    page = client.get("/law/basis/?requesting=BR&requested=FR&kind=extradition&on=2024-01-01").content.decode()
+    assert "Rests on" in page and "not verified" in page
+    assert "last refreshed from official sources on" in page
+
+
+def test_country_page_shows_structured_nationals_rule_history_and_read_date(client):
+    page = client.get("/law/countries/GB/").content.decode()
+    assert "History (2 values)" in page  # EU membership until 31 January 2020
+    assert "read 2026-12-02" in page
+    ch = client.get("/law/countries/CH/").content.decode()
+    assert "bar (" in ch and "exceptions:" in ch and "NationalsRule(" not in ch

@@ -15,6 +15,20 @@ class LawErrorOut(Schema):
     message: str
 
 
+class FactRef(Schema):
+    """One fact an answer rests on, with its source, the day it was read and whether it is verified."""
+
+    kind: str
+    ref: str
+    label: str
+    value: str | int | float | bool | None = None
+    source: str | None = None
+    read: str | None = None
+    verified: bool
+    stale: bool
+    as_of: str | None = None
+
+
 class BasisItem(Schema):
     instrument: str
     title: str
@@ -24,6 +38,8 @@ class BasisItem(Schema):
     instrument_kind: str
     verified: bool
     caveats: list[str]
+    rests_on: list[FactRef]
+    warning: str | None = None
 
 
 class BasisOut(Schema):
@@ -34,6 +50,7 @@ class BasisOut(Schema):
     legal_basis: list[BasisItem]
     reason: str
     excluded: list[dict]
+    law_data: dict
 
 
 class ClockIn(Schema):

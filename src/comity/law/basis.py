@@ -148,6 +148,7 @@ class LegalBasis(list):
             "legal_basis": [r.as_dict() for r in self],
             "reason": self.reason,
             "excluded": list(self.excluded),
+            "law_data": _law_data_version(),
         }
 
 
@@ -159,6 +160,12 @@ class _Candidate:
     caveats: list[str] = field(default_factory=list)
     verified: bool = True
     conditional: bool = False  # usable only if the requested state accepts it (no notification recorded)
+
+
+def _law_data_version() -> dict[str, Any]:
+    from .api import law_data_version
+
+    return law_data_version()
 
 
 def _fmt(day: dt.date) -> str:
