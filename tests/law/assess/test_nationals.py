@@ -206,15 +206,19 @@ instruments:
 """
 
 
-@pytest.fixture
-def law_with_treaty(tmp_path):
+def _japan_law(tmp_path, *, with_treaty: bool):
     root = tmp_path / "data"
     shutil.copytree(DATA_DIR, root)
     path = root / "profiles" / "JP.yaml"
     path.write_text(_replace_block(path.read_text(encoding="utf-8"), "extradites_nationals", JP), encoding="utf-8")
-    (root / "instruments" / "zz_test_bilateral.yaml").write_text(TREATY, encoding="utf-8")
-    law = use_law(compile_law(root))
-    yield law
+    if with_treaty:
+        (root / "instruments" / "zz_test_bilateral.yaml").write_text(TREATY, encoding="utf-8")
+    return use_law(compile_law(root))
+
+
+@pytest.fixture
+def law_with_treaty(tmp_path):
+    yield _japan_law(tmp_path, with_treaty=True)
     use_law()
 
 
@@ -236,12 +240,7 @@ def test_the_treaty_s_own_ground_replaces_the_model_treaty_s(law_with_treaty):
 
 @pytest.fixture
 def law_without_treaty(tmp_path):
-    root = tmp_path / "data"
-    shutil.copytree(DATA_DIR, root)
-    path = root / "profiles" / "JP.yaml"
-    path.write_text(_replace_block(path.read_text(encoding="utf-8"), "extradites_nationals", JP), encoding="utf-8")
-    law = use_law(compile_law(root))
-    yield law
+    yield _japan_law(tmp_path, with_treaty=False)
     use_law()
 
 
