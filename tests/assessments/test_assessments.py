@@ -71,7 +71,8 @@ def test_saving_makes_an_audited_snapshot_and_memos_in_both_formats(login, us_re
 def test_bad_facts_are_refused_naming_the_field_and_nothing_is_saved(login, us_request, supervisor):
     c = login(supervisor)
     resp = c.post(f"/requests/{us_request.pk}/assessment/", _form(save="1", requested_state="QQ"))
-    assert resp.status_code == 400 and "facts.requested_state" in resp.content.decode()
+    page = resp.content.decode()
+    assert resp.status_code == 400 and "No State is called “QQ”" in page and "Requested State" in page
     resp = c.post(f"/requests/{us_request.pk}/assessment/", _form(save="1", facts_json="{not json"))
     assert resp.status_code == 400 and "facts_json" in resp.content.decode()
     assert not AssessmentSnapshot.objects.exists()

@@ -84,8 +84,28 @@ def test_web_form_errors_name_the_field(login, case, caseworker):
         "requested_state": "PL", "urgency": "normal"})
     assert resp.status_code == 200
     form = resp.context["form"]
-    assert "not an ISO 3166-1 alpha-2" in form.errors["requesting_state"][0]
+    assert "No State is called “ZZ”" in form.errors["requesting_state"][0]
     assert not case.requests.exists()
+
+
+def test_typed_state_names_are_never_truncated_to_a_code(login, case, caseworker):
+    """Typing "Germany" then "Austria" once created a request from Georgia to Australia; "Britain" became Brazil."""
+    c = login(caseworker)
+    base = {"kind": "mla", "direction": "outgoing", "subject": "Records", "urgency": "normal"}
+    resp = c.post(f"/cases/{case.pk}/requests/new/", {**base, "requesting_state": "Germany",
+                                                     "requested_state": "Austria"})
+    assert resp.status_code == 302
+    req = case.requests.get()
+    assert (req.requesting_state, req.requested_state) == ("DE", "AT")
+    resp = c.post(f"/cases/{case.pk}/requests/new/", {**base, "requesting_state": "Britain",
+                                                     "requested_state": "France (FR)"})
+    assert resp.status_code == 200
+    error = resp.context["form"].errors["requesting_state"][0]
+    assert "No State is called “Britain”" in error
+    assert case.requests.count() == 1  # nothing stored half-way
+    page = resp.content.decode()
+    assert 'value="Britain"' in page and "France (FR)" in page  # what the user typed is kept
+    assert '<option value="Germany (DE)">' in page  # the picker lists States by name
 
 
 def test_transition_through_the_web_and_wrong_transition_gets_a_clear_error(login, extradition, supervisor):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from django import forms
+
+from comity.web.fields import StateField, StatesField
 from django.utils import timezone
 
 from comity.law import offence_categories
@@ -32,22 +34,24 @@ class FactsForm(forms.Form):
 
     kind = forms.ChoiceField(choices=[("extradition", "Extradition"), ("mla", "Mutual legal assistance"),
                                       ("red_notice", "Red Notice"), ("transfer", "Transfer of sentenced persons")])
-    requesting_state = forms.CharField(max_length=2, required=False, help_text="ISO alpha-2")
-    requested_state = forms.CharField(max_length=2, required=False, help_text="ISO alpha-2 (not for Red Notices)")
-    sentencing_state = forms.CharField(max_length=2, required=False, help_text="transfers only")
-    administering_state = forms.CharField(max_length=2, required=False, help_text="transfers only")
+    requesting_state = StateField(required=False, label="Requesting State")
+    requested_state = StateField(required=False, label="Requested State", help_text="Not for Red Notices")
+    sentencing_state = StateField(required=False, label="Sentencing State", help_text="Transfers only")
+    administering_state = StateField(required=False, label="Administering State", help_text="Transfers only")
     date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                            help_text="Law in force on this day (default today)")
     purpose = forms.ChoiceField(choices=[("prosecution", "prosecution"), ("enforcement", "enforcement of a sentence")])
-    nationalities = forms.CharField(required=False, help_text="The person's nationalities, e.g. FR, DZ")
+    nationalities = StatesField(required=False, label="Nationalities",
+                                help_text="The person's nationalities, e.g. France, Algeria")
     age_at_offence = forms.IntegerField(required=False, min_value=0, max_value=120)
     consent = forms.BooleanField(required=False, label="The person consents")
-    naturalised_in = forms.CharField(required=False, label="Nationality acquired by naturalisation",
-                                     help_text="Of the nationalities above, those acquired by naturalisation, e.g. BR "
-                                               "(some States never extradite a national by birth)")
+    naturalised_in = StatesField(required=False, label="Nationality acquired by naturalisation",
+                                 help_text="Of the nationalities above, those acquired by naturalisation, e.g. Brazil "
+                                           "(some States never extradite a national by birth)")
     naturalisation_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                           label="Date of naturalisation", help_text="In the requested State")
-    refugee_status_granted_by = forms.CharField(required=False, help_text="States that granted refugee status")
+    refugee_status_granted_by = StatesField(required=False, label="Refugee status granted by",
+                                            help_text="States that granted refugee status")
     description = forms.CharField(max_length=500, label="Offence", help_text="What the person is accused or convicted of")
     list_category = forms.ChoiceField(required=False, label="EAW/EIO list category")
     max_penalty_months = forms.IntegerField(required=False, min_value=0, max_value=2400,
@@ -56,7 +60,7 @@ class FactsForm(forms.Form):
     max_penalty_months_requested = forms.IntegerField(required=False, min_value=0, max_value=2400)
     sentence_months = forms.IntegerField(required=False, min_value=0, max_value=2400, help_text="Sentence imposed")
     remaining_months = forms.IntegerField(required=False, min_value=0, max_value=2400, help_text="Still to serve")
-    committed_in = forms.CharField(max_length=2, required=False, help_text="Where, ISO alpha-2")
+    committed_in = StateField(required=False, label="Committed in", help_text="The State where it was committed")
     committed_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                    label="Date of the offence", help_text="Its last act")
     political = forms.BooleanField(required=False, label="Political offence")
@@ -104,16 +108,16 @@ class FactsForm(forms.Form):
             if kind != "red_notice":
                 facts["requested_state"] = (d.get("requested_state") or "").upper()
         person = {}
-        if _codes(d.get("nationalities")):
-            person["nationalities"] = _codes(d["nationalities"])
+        if d.get("nationalities"):
+            person["nationalities"] = list(d["nationalities"])
         if d.get("age_at_offence") is not None:
             person["age_at_offence"] = d["age_at_offence"]
         if d.get("consent"):
             person["consent"] = True
-        if _codes(d.get("refugee_status_granted_by")):
-            person["refugee_status_granted_by"] = _codes(d["refugee_status_granted_by"])
-        if _codes(d.get("naturalised_in")):
-            person["naturalised_in"] = _codes(d["naturalised_in"])
+        if d.get("refugee_status_granted_by"):
+            person["refugee_status_granted_by"] = list(d["refugee_status_granted_by"])
+        if d.get("naturalised_in"):
+            person["naturalised_in"] = list(d["naturalised_in"])
         if d.get("naturalisation_date"):
             person["naturalisation_date"] = d["naturalisation_date"].isoformat()
         if person:
@@ -156,5 +160,5 @@ def initial_from_request(req) -> dict:
                "date": timezone.localdate(), "purpose": "prosecution", "description": req.subject}
     person = next((e for e in req.case.entities.all() if e.schema == "Person" and e.properties.get("nationality")), None)
     if person:
-        initial["nationalities"] = ", ".join(n.upper() for n in person.properties["nationality"])
+        initial["nationalities"] = [n.upper() for n in person.properties["nationality"]]
     return initial

@@ -6,6 +6,7 @@ from django import forms
 
 from comity.cases.ftm import SCHEMA_LABELS
 from comity.cases.models import Direction, NoticeAction, RequestKind, RequestLink, Urgency
+from comity.web.fields import StateField
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -20,10 +21,8 @@ class RequestForm(forms.Form):
     direction = forms.ChoiceField(choices=Direction.choices)
     notice_action = forms.ChoiceField(choices=[("", "— (notices only)")] + NoticeAction.choices, required=False)
     subject = forms.CharField(max_length=300)
-    requesting_state = forms.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. FR",
-                                       widget=forms.TextInput(attrs={"list": "countries", "size": 4}))
-    requested_state = forms.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. US",
-                                      widget=forms.TextInput(attrs={"list": "countries", "size": 4}))
+    requesting_state = StateField(label="Requesting State")
+    requested_state = StateField(label="Requested State")
     requesting_authority = forms.CharField(max_length=200, required=False)
     requested_authority = forms.CharField(max_length=200, required=False)
     urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.NORMAL)
@@ -47,8 +46,8 @@ class EntityForm(forms.Form):
     name = forms.CharField(max_length=300, required=False)
     role = forms.CharField(max_length=100, required=False, help_text="e.g. suspect, witness, account holder")
     birthDate = forms.CharField(required=False, label="Birth date", help_text="YYYY-MM-DD (persons)")
-    nationality = forms.CharField(required=False, max_length=2, help_text="ISO alpha-2 (persons)")
-    country = forms.CharField(required=False, max_length=2, help_text="ISO alpha-2")
+    nationality = StateField(required=False, label="Nationality", help_text="Persons: choose the State from the list")
+    country = StateField(required=False, label="Country", help_text="Choose the State from the list")
     iban = forms.CharField(required=False, max_length=40, label="IBAN", help_text="bank accounts")
     bankName = forms.CharField(required=False, max_length=200, label="Bank")
     full = forms.CharField(required=False, max_length=500, label="Full address", help_text="addresses")

@@ -34,6 +34,24 @@ def _form_values(request):
     return {k: request.GET.get(k, "").strip() for k in ("requesting", "requested", "kind", "date", "state", "role")}
 
 
+def _state(value: str, field: str, label: str) -> str:
+    """A State typed by name ("Germany", "Germany (DE)") or code ("DE"); an error naming the field otherwise."""
+    from comity.web.fields import resolve_state
+
+    code, suggestions = resolve_state(value)
+    if code is None:
+        hint = f": did you mean {', '.join(suggestions)}?" if suggestions else ": choose one from the list"
+        raise law.InvalidInput(f"{field}: no State is called {value!r}",
+                               [{"field": field, "reason": f"{label}: no State is called “{value}”{hint}"}])
+    return code
+
+
+def _picker_options():
+    from comity.web.fields import state_label
+
+    return [state_label(c) for c, _ in _countries()]
+
+
 def index(request):
     return render(request, "law/index.html", {"countries": _countries(), "kinds": KIND_LABELS,
                                               "coverage": law.coverage(), "today": timezone.localdate()})
@@ -73,11 +91,13 @@ def country_detail(request, state):
 
 def basis(request):
     v = _form_values(request)
-    ctx = {"v": v, "countries": _countries(), "kinds": KIND_LABELS, "errors": {}}
+    ctx = {"v": v, "countries": _countries(), "options": _picker_options(), "kinds": KIND_LABELS, "errors": {}}
     if v["requesting"] and v["requested"]:
         try:
-            result = law.legal_basis(law.check_state(v["requesting"].upper(), "requesting"),
-                                     law.check_state(v["requested"].upper(), "requested"),
+            result = law.legal_basis(law.check_state(_state(v["requesting"], "requesting", "Requesting State"),
+                                                     "requesting"),
+                                     law.check_state(_state(v["requested"], "requested", "Requested State"),
+                                                     "requested"),
                                      law.check_kind(v["kind"] or "extradition", "kind"),
                                      law.check_date(v["date"], "date") if v["date"] else None)
         except law.LawError as e:
@@ -95,6 +115,9 @@ def basis(request):
             except law.LawError:
                 pass  # reciprocity routes are not instruments
             rows.append({"r": r, "reservations": reservations})
+        from comity.web.fields import state_label
+
+        ctx["v"] = {**v, "requesting": state_label(result.requesting), "requested": state_label(result.requested)}
         ctx.update(result=result, rows=rows,
                    requesting_name=law.country_profile(result.requesting).name,
                    requested_name=law.country_profile(result.requested).name)
@@ -117,13 +140,16 @@ def _errors(e: law.LawError) -> dict:
 
 
 def world(request):
+    from comity.web.fields import state_label
+
     v = _form_values(request)
-    state = (v["state"] or "US").upper()
     kind = v["kind"] or "extradition"
     role = v["role"] if v["role"] in ("requesting", "requested") else "requesting"
-    ctx = {"v": {**v, "state": state, "kind": kind, "role": role}, "countries": _countries(), "kinds": KIND_LABELS,
-           "errors": {}}
+    ctx = {"v": {**v, "kind": kind, "role": role}, "countries": _countries(), "options": _picker_options(),
+           "kinds": KIND_LABELS, "errors": {}}
     try:
+        state = _state(v["state"] or "US", "state", "State")
+        ctx["v"]["state"], ctx["v"]["code"] = state_label(state), state
         law.check_state(state, "state")
         law.check_kind(kind, "kind")
         on_date = law.check_date(v["date"]) if v["date"] else timezone.localdate()
