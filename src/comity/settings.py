@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # django-ninja as an app: /api/docs renders its template with the Swagger UI it ships in its own
+    # static files (served by whitenoise), so the API documentation works offline and loads nothing from a CDN.
+    "ninja",
     "rules.apps.AutodiscoverRulesConfig",
     "allauth",
     "allauth.account",
@@ -86,6 +89,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "comity.web.context.law_data_version",
             ],
+            # {{ code|label:"outcome" }} and {{ code|state }} everywhere, without {% load %}.
+            "builtins": ["comity.web.templatetags.vocab"],
         },
     }
 ]

@@ -36,7 +36,9 @@ def test_unknown_state_is_a_clear_error_naming_the_field(client):
 def test_instrument_page_lists_parties_with_dates_and_sources(client):
     html = client.get("/law/instruments/CETS-024/").content.decode()
     parties = html.split('id="parties"')[1].split("</table>")[0]
-    assert ">IL<" in parties and ">ZA<" in parties  # non-member parties of the Council of Europe
+    assert ">Israel<" in parties and ">South Africa<" in parties  # non-member parties of the Council of Europe
+    assert "accession 2011-09-29" in parties  # Korea: the kind of instrument deposited, in words
+    assert "read 2026-12-02" in parties
     assert client.get("/law/instruments/NOPE-1/").status_code == 404
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, StreamingHttpResponse
 from ninja import File, Form, NinjaAPI, Schema, Status
+from ninja.openapi.docs import Swagger
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
@@ -40,7 +41,11 @@ class TokenAuth(HttpBearer):
         return found[0]
 
 
-api = NinjaAPI(title="Comity API", version="1", auth=TokenAuth(), urls_namespace="api",
+# /api/docs: Swagger UI from django-ninja's bundled static files ("ninja" is in INSTALLED_APPS), never a CDN;
+# no validator badge either, which Swagger UI would otherwise fetch from validator.swagger.io.
+DOCS = Swagger(settings={"validatorUrl": None})
+
+api = NinjaAPI(title="Comity API", version="1", auth=TokenAuth(), urls_namespace="api", docs=DOCS,
                description="Cases, requests and deadlines for cross-border cooperation. "
                            "Authenticate with a personal access token: `Authorization: Bearer cmt_…`.")
 

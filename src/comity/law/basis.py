@@ -162,6 +162,11 @@ class _Candidate:
     conditional: bool = False  # usable only if the requested state accepts it (no notification recorded)
 
 
+#: How the requested State's extradition basis reads in an answer (comity/data/vocabulary.yaml has the same).
+_BASIS_WORDS = {"treaty_only": "only under a treaty", "treaty_or_reciprocity": "on reciprocity",
+                "domestic_law": "under its own law"}
+
+
 def _law_data_version() -> dict[str, Any]:
     from .api import law_data_version
 
@@ -312,7 +317,7 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
             elif requesting_basis == "treaty_only":
                 # Art 16(6) UNTOC and its analogues: offences are extraditable "between themselves" only among
                 # states that do not make extradition conditional on a treaty.
-                drop = (f"{requested} does not require a treaty, but {requesting} does (treaty_only): the "
+                drop = (f"{requested} does not require a treaty, but {requesting} extradites only under a treaty: the "
                         f"Convention makes its offences extraditable only between states that do not require a "
                         f"treaty ({mutual}), and {art} helps only a requested state that requires one")
             else:
@@ -415,7 +420,7 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
             no_reciprocity = True
             excluded.append({"instrument": f"reciprocity:{requested}", "why": (
                 f"{requested} extradites without a treaty only on reciprocity, which {requesting} cannot offer: "
-                f"{requesting} requires a treaty for extradition (treaty_only)")})
+                f"{requesting} requires a treaty for extradition")})
         else:
             if basis_value == "treaty_or_reciprocity":
                 caveats.insert(0, f"needs an assurance of reciprocity from {requesting}")
@@ -425,7 +430,8 @@ def find_legal_basis(law: LawData, requesting: str, requested: str, kind: str, o
                 instrument=f"reciprocity:{requested}",
                 title=f"Domestic law of {names.get(requested, requested)} (extradition without a treaty)",
                 citation=(fact.source if fact and fact.source else f"domestic law of {requested}"),
-                why=f"{requested} allows extradition without a treaty ({basis_value}); no treaty in force with "
+                why=f"{requested} allows extradition without a treaty ({_BASIS_WORDS.get(basis_value, basis_value)}); "
+                    f"no treaty in force with "
                     f"{requesting} on {_fmt(on)}" + (" other than conventions limited to particular offences"
                                                     if results else ""),
                 tier="reciprocity", instrument_kind="domestic_law",
@@ -462,7 +468,7 @@ def _reason(law: LawData, results: list[BasisResult], requesting: str, requested
              "persons", "asset_recovery": "asset recovery"}[kind]
     if results and all(r.instrument in conditional_ids for r in results):
         return (f"No certain legal basis for {label} from {rd} to {rq} on {_fmt(on)}: {rd} requires a treaty "
-                f"(extradition_basis: treaty_only) and no bilateral or regional treaty applies. "
+                f"for extradition and no bilateral or regional treaty applies. "
                 f"{', '.join(r.instrument for r in results)} can serve only if {rd} takes the Convention as a legal "
                 f"basis for extradition, and no notification by {rd} saying whether it does is recorded here "
                 f"(unknown, not refused); each then covers only its own offences.")
@@ -484,14 +490,13 @@ def _reason(law: LawData, results: list[BasisResult], requesting: str, requested
                           else ".")
             elif statute is not None and statute.ad_hoc_route:
                 extra = f" Outside a treaty, {rd}'s statute ({statute.short_title}) leaves only {statute.ad_hoc_route}."
-            return (f"No legal basis: {rd} ({requested}) requires a treaty for extradition (extradition_basis: "
-                    f"treaty_only) and no extradition treaty with {rq} ({requesting}) is in force on "
+            return (f"No legal basis: {rd} ({requested}) requires a treaty for extradition, "
+                    f"and no extradition treaty with {rq} ({requesting}) is in force on "
                     f"{_fmt(on)} that {rd} accepts as a legal basis.{extra}{tail}")
         if no_reciprocity:
             return (f"No legal basis: no extradition treaty between {rq} ({requesting}) and {rd} ({requested}) is "
                     f"in force on {_fmt(on)}; {rd} extradites without a treaty only on reciprocity, and {rq} "
-                    f"requires a treaty for extradition (extradition_basis: treaty_only), so it cannot offer "
-                    f"reciprocity.{tail}")
+                    f"requires a treaty for extradition, so it cannot offer reciprocity.{tail}")
         if not has_profile:
             return (f"No legal basis found: no treaty between {rq} and {rd} in force on {_fmt(on)} is recorded, "
                     f"and there is no country profile for {requested} to say whether it extradites without a "
