@@ -154,10 +154,15 @@ class RequestBrief(Schema):
     id: int
     reference: str
     kind: str
+    kind_label: str
     direction: str
+    direction_label: str
     status: str
+    status_label: str
     requesting_state: str
+    requesting_state_name: str
     requested_state: str
+    requested_state_name: str
 
 
 class CaseOut(Schema):
@@ -222,7 +227,7 @@ class RequestOut(RequestBrief):
     legal_basis_instrument: str
     requesting_authority: str
     requested_authority: str
-    status_label: str
+    urgency_label: str
     next_steps: list[StepOut]
     deadlines: list[DeadlineOut]
 
@@ -308,8 +313,14 @@ def _case_out(c: Case) -> dict:
 
 
 def _brief(r: CooperationRequest) -> dict:
-    return {"id": r.pk, "reference": r.reference, "kind": r.kind, "direction": r.direction, "status": r.status,
-            "requesting_state": r.requesting_state, "requested_state": r.requested_state}
+    from comity.vocabulary import label
+    from comity.web.fields import state_name
+
+    return {"id": r.pk, "reference": r.reference, "kind": r.kind, "kind_label": label("request_kind", r.kind),
+            "direction": r.direction, "direction_label": label("direction", r.direction), "status": r.status,
+            "status_label": r.status_label, "requesting_state": r.requesting_state,
+            "requesting_state_name": state_name(r.requesting_state), "requested_state": r.requested_state,
+            "requested_state_name": state_name(r.requested_state)}
 
 
 def _entity_out(e) -> dict:
@@ -320,12 +331,14 @@ def _entity_out(e) -> dict:
 def _request_out(r: CooperationRequest, user) -> dict:
     from django.utils import timezone
 
+    from comity.vocabulary import label
+
     today = timezone.localdate()
     deadlines = Deadline.objects.filter(request=r).select_related("request", "case")
     return {**_brief(r), "case_id": r.case_id, "subject": r.subject, "notice_action": r.notice_action,
             "urgency": r.urgency, "urgency_reason": r.urgency_reason, "legal_basis": r.legal_basis,
             "legal_basis_instrument": r.legal_basis_instrument, "requesting_authority": r.requesting_authority,
-            "requested_authority": r.requested_authority, "status_label": r.status_label,
+            "requested_authority": r.requested_authority, "urgency_label": label("urgency", r.urgency),
             "next_steps": actions.available_transitions(r, user),
             "deadlines": [_deadline_out(d, today) for d in deadlines]}
 

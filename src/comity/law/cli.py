@@ -121,18 +121,22 @@ def _instrument(args: argparse.Namespace) -> int:
         _print_json(inst.as_dict())
         return 0
     print(f"{inst.id}: {inst.title}")
-    print(f"  kind: {inst.kind}; scope: {', '.join(inst.scope)}; adopted {inst.adopted}; "
+    from ..vocabulary import label
+
+    print(f"  kind: {label('instrument_kind', inst.kind)}; scope: "
+          f"{', '.join(label('cooperation_kind', s) for s in inst.scope)}; adopted {inst.adopted}; "
           f"in force {inst.entry_into_force}; source: {inst.source}")
     for a in inst.articles:
         print(f"  Art {a.number} {a.heading}: {a.paraphrase}{'' if a.verified else ' [unverified]'}")
     print(f"  {len(inst.parties)} parties:")
     for p in sorted(inst.parties.values(), key=lambda p: p.state):
-        dates = f"sig {p.signature or '-'}, rat {p.ratification or '-'}, in force {p.entry_into_force or '-'}"
+        deposit = label("deposit_kind", p.deposit_kind or "ratification")
+        dates = f"signed {p.signature or '-'}, {deposit} {p.ratification or '-'}, in force {p.entry_into_force or '-'}"
         if p.withdrawal:
             dates += f", ceased {p.withdrawal}"
         print(f"    {p.state}: {dates}{'' if p.verified else ' [unverified]'}")
         for r in p.reservations:
-            print(f"        {r.kind} Art {r.article} ({r.effect}): {r.text}")
+            print(f"        {r.kind} Art {r.article} ({label('reservation_effect', r.effect)}): {r.text}")
     return 0
 
 
@@ -143,10 +147,24 @@ def _country(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(prof.as_dict())
         return 0
+    from ..vocabulary import label
+
     print(f"{prof.state}: {prof.name}")
     for key, fact in prof.facts.items():
-        extra = "".join(f" {k}={v}" for k, v in fact.extra.items() if v not in (None, [], ""))
-        print(f"  {key}: {fact.value}{extra}{'' if fact.verified else ' [unverified]'}")
+        extra = "".join(f", {k.replace('_', ' ')} {v}" for k, v in fact.extra.items() if v not in (None, [], ""))
+        value = fact.value
+        if hasattr(value, "describe"):
+            shown = value.describe()
+        elif isinstance(value, bool):
+            shown = "yes" if value else "no"
+        elif isinstance(value, str):
+            shown = label(key, value)
+        elif isinstance(value, list):
+            shown = ", ".join(map(str, value))
+        else:
+            shown = "unknown" if value is None else str(value)
+        state = f"verified, read {fact.read}" if fact.verified else "NOT VERIFIED"
+        print(f"  {label('profile_fact', key)}: {shown}{extra} [{state}]")
         print(f"      source: {fact.source}")
     if prof.notes:
         print(f"  notes: {prof.notes}")

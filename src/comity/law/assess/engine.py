@@ -17,6 +17,7 @@ from typing import Any
 from .. import clocks as law_clocks
 from .. import provenance
 from ..api import law_data_version
+from ...vocabulary import label
 from .. import get_law, legal_basis
 from .. import LawError
 from .extradition import assess_extradition
@@ -118,13 +119,19 @@ def assess_facts(facts: Facts) -> dict[str, Any]:
                                  + [r for c in clocks for r in c.get("rests_on", [])]
                                  + _instrument_facts(facts, primary))
     verification = provenance.summary(rests_on)
+    result_outcome = outcome(facts.kind, primary, grounds)
+    for g in grounds:
+        g["label"] = label("ground", g["code"])
+        g["effect_label"] = label("effect", g["effect"])
+        g["status_label"] = label("ground_status", g["status"])
     return {
         "kind": facts.kind,
         "date": facts.date.isoformat(),
         "legal_basis": basis_out,
         "instrument_applied": primary,
         "grounds": grounds,
-        "outcome": outcome(facts.kind, primary, grounds),
+        "outcome": result_outcome,
+        "outcome_label": label("outcome", result_outcome),
         "clocks": clocks,
         "notes": notes,
         "rests_on": rests_on,
