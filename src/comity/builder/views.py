@@ -48,7 +48,10 @@ def builder(request, pk):
     draft = _draft(req)
     case_actions.do_record_access(req.case, acting_user=request.user, what="builder_view", purpose=MEMBER_PURPOSE,
                                   obj=draft or req)
-    ctx = {"req": req, "draft": draft, "languages": LANGUAGES,
+    from comity.web.fields import language_names
+
+    all_languages = sorted(language_names("en").items(), key=lambda kv: kv[1])
+    ctx = {"req": req, "draft": draft, "languages": LANGUAGES, "all_languages": all_languages,
            "requesting_name": country_name(req.requesting_state), "requested_name": country_name(req.requested_state)}
     if draft is None:
         ctx["measures"] = [(m, checks.measures()[m]["label"]) for m in checks.measures_for(req.kind)]
@@ -147,7 +150,17 @@ def generate(request, pk):
 def languages(request, pk):
     req = _request_for_member(request, pk)
     draft = _draft(req) or _raise404()
-    codes = [c.strip() for c in request.POST.get("languages", "").replace(";", ",").split(",") if c.strip()]
+    from comity.web.fields import resolve_language
+
+    typed = [c.strip() for c in request.POST.get("languages", "").replace(";", ",").split(",") if c.strip()]
+    codes, unknown = [], []
+    for part in typed:
+        code = resolve_language(part)
+        (codes.append(code) if code else unknown.append(part))
+    if unknown:
+        messages.error(request, "Not saved. Languages it must be sent in: " + ", ".join(f"“{u}”" for u in unknown)
+                       + " is not a language; write its name, e.g. German, Italian.")
+        return redirect("builder:draft", pk=req.pk)
     return _done(request, req, lambda: actions.do_set_required_languages(draft, languages=codes,
                                                                          acting_user=request.user),
                  "Languages set.")

@@ -189,3 +189,22 @@ class LanguageField(forms.ChoiceField):
     def _choices():
         names = language_names(_lang())
         return [("", "—")] + sorted(((c, f"{n} ({c})") for c, n in names.items()), key=lambda kv: _fold(kv[1]))
+
+
+def resolve_language(value: str, lang: str | None = None) -> str | None:
+    """ISO 639-1 code for a language named ("German", "allemand") or coded ("de"); None if it is not one."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    m = _SUFFIX.match(text)
+    if m:
+        text = m.group("code")
+    codes = language_names("en")
+    if len(text) == 2 and text.lower() in codes:
+        return text.lower()
+    folded = _fold(text)
+    for code_lang in dict.fromkeys([lang or _lang(), "en", "fr", "es"]):
+        for code, name in language_names(code_lang).items():
+            if _fold(name) == folded:
+                return code
+    return None

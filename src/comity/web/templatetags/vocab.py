@@ -49,3 +49,15 @@ def fact_value(fact, name: str) -> str:
     if isinstance(value, str) and name in vocabulary.registry():
         return vocabulary.label(name, value)
     return str(value)
+
+
+@register.filter(name="language")
+def language(code) -> str:
+    from comity.web.fields import language_names, _lang
+
+    return language_names(_lang()).get(str(code or "").lower(), code or "")
+
+
+@register.filter(name="languages")
+def languages_filter(codes) -> str:
+    return ", ".join(language(c) for c in (codes or []))
