@@ -36,14 +36,14 @@ def test_panel_assesses_and_an_assurance_cures_the_death_penalty_ground(login, u
     c = login(supervisor)
     html = c.post(f"/requests/{us_request.pk}/assessment/", _form(preview="1")).content.decode()
     assert "Advisory only" in html
-    assert 'id="outcome">Outcome: mandatory_bar' in html
+    assert 'data-outcome="mandatory_bar">Outcome: Must be refused' in html
     row = html.split('data-code="death_penalty"')[1].split("</tr>")[0]
     assert "mandatory" in row and "applies" in row
     cured = c.post(f"/requests/{us_request.pk}/assessment/",
                    _form(preview="1", assurances=["no_death_penalty"])).content.decode()
     row = cured.split('data-code="death_penalty"')[1].split("</tr>")[0]
     assert "cured" in row
-    assert "Outcome: mandatory_bar" not in cured
+    assert 'data-outcome="mandatory_bar"' not in cured
 
 
 def test_saving_makes_an_audited_snapshot_and_memos_in_both_formats(login, us_request, supervisor):
@@ -102,7 +102,7 @@ def test_red_notice_check_flags_a_private_dispute(client, db):
                                            "description": "unpaid debt", "max_penalty_months": "36",
                                            "characteristics": ["private_dispute"]})
     html = resp.content.decode()
-    assert "Outcome: non_compliant" in html and 'data-code="rpd_excluded_offence"' in html
+    assert 'data-outcome="non_compliant"' in html and 'data-code="rpd_excluded_offence"' in html
 
 
 def test_cli_and_api_give_the_same_assessment(client, db, tmp_path):

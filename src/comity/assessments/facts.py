@@ -8,18 +8,30 @@ is used, ``comity.law.assess.validate_facts`` receives the same JSON as from ``c
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from django import forms
+from django.forms.forms import DeclarativeFieldsMetaclass
 from django.utils import timezone
 
-from comity.law.assess.vocabulary import ASSURANCES, CHARACTERISTICS, LIST_CATEGORIES, MEASURES, RISKS
 from comity.web.fields import StateField, StatesField, state_name
 
+av = importlib.import_module("comity.law.assess.vocabulary")  # the module: the package exports a function so named
+
+ASSURANCES, RISKS, MEASURES, LIST_CATEGORIES = av.ASSURANCES, av.RISKS, av.MEASURES, av.LIST_CATEGORIES
 TRI = [("", "not known"), ("yes", "yes"), ("no", "no")]
+#: (code, label) of the offence characteristics (Red Notice exclusions), as before the split into forms.
+CHARACTERISTICS = [(c, d.rstrip(".")) for c, d in av.CHARACTERISTICS.items()]
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
+
+
+def _empty(value) -> bool:
+    """Not given: an empty field or an unticked box (0 is a value)."""
+    return value is None or value is False or value == "" or value == []
 
 
 def _sentence(text: str) -> str:
@@ -42,8 +54,9 @@ def _flag(label: str) -> Callable[..., forms.Field]:
 def _codes(choices: dict[str, str], label: str, **defaults) -> Callable[..., forms.Field]:
     """A group of tick boxes over a vocabulary; ``codes=`` keeps only the codes a kind of request uses."""
 
-    def make(codes=None, **kw):
-        picked = [(c, _sentence(d)) for c, d in choices.items() if codes is None or c in codes]
+    def make(codes=None, labels=None, **kw):
+        labels = labels or {}
+        picked = [(c, labels.get(c) or _sentence(d)) for c, d in choices.items() if codes is None or c in codes]
         return forms.MultipleChoiceField(**{"required": False, "label": label, "choices": picked,
                                             "widget": forms.CheckboxSelectMultiple, **defaults, **kw})
 
@@ -114,7 +127,7 @@ FIELDS: dict[str, Callable[..., forms.Field]] = {
     "death_penalty_possible": _flag("Death penalty possible"),
     "irreducible_life_possible": _flag("Life sentence without review possible"),
     "in_absentia": _flag("Convicted in absentia"),
-    "characteristics": _codes(CHARACTERISTICS, "The matter"),
+    "characteristics": _codes(av.CHARACTERISTICS, "The matter"),
     "assurances": _codes(ASSURANCES, "Assurances given"),
     "risks": _codes(RISKS, "Risks established", help_text="Only where there are substantial grounds"),
     "measures": _codes({c: m["description"] for c, m in MEASURES.items()}, "Assistance sought"),
@@ -133,27 +146,32 @@ _OFFENCE = ("description", "list_category", "committed_in", "committed_on", "max
 _STATES = ("requesting_state", "requested_state", "sentencing_state", "administering_state")
 
 
-class KindFactsForm(forms.Form):
+class _KindFormMetaclass(DeclarativeFieldsMetaclass):
+    """The fields of a kind's form are exactly those its SECTIONS name (not the union with a parent form's)."""
+
+    def __new__(mcs, name, bases, attrs):
+        cls = super().__new__(mcs, name, bases, attrs)
+        fields = {n: FIELDS[n](**cls.OVERRIDES.get(n, {})) for _, names in cls.SECTIONS for n in names}
+        fields["facts_json"] = FIELDS["facts_json"]()
+        cls.base_fields = fields
+        cls.declared_fields = dict(fields)
+        return cls
+
+
+class KindFactsForm(forms.Form, metaclass=_KindFormMetaclass):
     """A form for one kind of question. Subclasses name their sections and fields; unticked boxes mean
     "not asserted" (not known), never "no"."""
 
     kind = ""
     title = ""
     question = ""
-    SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    OVERRIDES: dict[str, dict[str, Any]] = {}
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        fields = {name: FIELDS[name](**cls.OVERRIDES.get(name, {})) for _, names in cls.SECTIONS for name in names}
-        fields["facts_json"] = FIELDS["facts_json"]()
-        cls.base_fields = fields
-        cls.declared_fields = dict(fields)
+    SECTIONS: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()
+    OVERRIDES: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.is_bound and (self.data.get("facts_json") or "").strip():
-            for name, field in self.fields.items():  # the JSON replaces the fields: none of them is required
+            for field in self.fields.values():  # the JSON replaces the fields: none of them is required
                 field.required = False
 
     @property
@@ -176,7 +194,7 @@ class KindFactsForm(forms.Form):
         person: dict = {}
         for key in _PERSON:
             value = d.get(key)
-            if value in (None, "", [], False):
+            if _empty(value):
                 continue
             if key == "consent":
                 value = value is True or value == "yes"
@@ -190,7 +208,7 @@ class KindFactsForm(forms.Form):
         off: dict = {}
         for key in _OFFENCE:
             value = d.get(key)
-            if value in (None, "", [], False):
+            if _empty(value):
                 continue
             if key == "criminal_in_requested":
                 value = value == "yes"
@@ -215,10 +233,10 @@ class KindFactsForm(forms.Form):
 
     def field_for(self, path: str) -> str | None:
         """The form field a facts path (``facts.offences[0].sentence_months``) was typed into, if this form has it."""
+        if (self.data.get("facts_json") or "").strip():
+            return "facts_json"
         parts = re.sub(r"\[\d+\]", "", path.removeprefix("facts.")).split(".")
         name = parts[1] if parts[0] in ("person", "offences") and len(parts) > 1 else parts[0]
-        if self.cleaned_data.get("facts_json"):
-            return "facts_json"
         return name if name in self.fields else None
 
     def in_words(self, reason: str) -> str:
@@ -227,14 +245,15 @@ class KindFactsForm(forms.Form):
             name = m.group(0).split(".")[-1]
             field = self.fields.get(name)
             return f"“{field.label}”" if field is not None and name != "facts_json" else m.group(0).replace("_", " ")
-        return re.sub(r"\b(?:person\.|offences\.)?[a-z]+(?:_[a-z]+)+\b", repl, str(reason))
+        return re.sub(r"\b(?:person|offences)\.[a-z_]+\b|\b[a-z]+(?:_[a-z]+)+\b", repl, str(reason))
 
     def add_engine_errors(self, errors: dict[str, str]) -> None:
         """Attach {facts path: reason} errors to the fields they concern (nothing the user typed is lost)."""
         for path, reason in errors.items():
             name = self.field_for(str(path))
             if name == "facts_json":
-                self.add_error(name, f"{str(path).removeprefix('facts.')}: {reason}")
+                key = str(path).removeprefix("facts.")
+                self.add_error(name, reason if key == "facts_json" else f"{key}: {reason}")
             elif name is not None:
                 self.add_error(name, self.in_words(reason))
             else:
@@ -247,7 +266,7 @@ class KindFactsForm(forms.Form):
             if name == forms.forms.NON_FIELD_ERRORS:
                 continue
             bf = self[name]
-            out += [(bf.id_for_label, bf.label, e) for e in errs]
+            out += [(bf.auto_id, bf.label, e) for e in errs]
         out += [("", "", e) for e in self.non_field_errors()]
         return out
 
@@ -270,7 +289,7 @@ class ExtraditionFactsForm(KindFactsForm):
          + _OFFENCE_FLAGS),
         ("Risks and assurances", ("risks", "assurances")),
     )
-    OVERRIDES = {
+    OVERRIDES: ClassVar[dict[str, dict[str, Any]]] = {
         "consent": {"label": "The person consents to surrender"},
         "naturalisation_date": {"help_text": "Of the requested State's nationality"},
         "sentence_months": {"help_text": "For the enforcement of a sentence"},
@@ -283,9 +302,9 @@ class ExposureFactsForm(ExtraditionFactsForm):
     """The exposure view asks the extradition question of every State: no requested State."""
 
     question = "Where could a wanted person be surrendered?"
-    SECTIONS = (("The person is wanted by", ("requesting_state", "purpose", "date")),) + \
+    SECTIONS = (("Who wants the person", ("requesting_state", "purpose", "date")),) + \
         ExtraditionFactsForm.SECTIONS[1:]
-    OVERRIDES = {
+    OVERRIDES: ClassVar[dict[str, dict[str, Any]]] = {
         **ExtraditionFactsForm.OVERRIDES,
         "requesting_state": {"label": "Wanted by", "help_text": "The State that asks for the person"},
         "naturalisation_date": {"help_text": "Of the nationality of the State asked to surrender"},
@@ -309,7 +328,7 @@ class MlaFactsForm(KindFactsForm):
                          "fiscal", "final_judgment_in_requested", "death_penalty_possible")),
         ("Risks and assurances", ("risks", "assurances")),
     )
-    OVERRIDES = {
+    OVERRIDES: ClassVar[dict[str, dict[str, Any]]] = {
         "description": {"required": False, "help_text": "What the proceedings the assistance serves are about"},
         "assurances": {"codes": ("no_death_penalty", "detention_conditions"),
                        "help_text": "Given by the requesting State"},
@@ -327,12 +346,13 @@ class RedNoticeFactsForm(KindFactsForm):
                          "remaining_months", "political", "military", "characteristics")),
         ("Risks", ("risks",)),
     )
-    OVERRIDES = {
+    OVERRIDES: ClassVar[dict[str, dict[str, Any]]] = {
         "requesting_state": {"label": "Requesting State", "help_text": "The State whose National Central Bureau "
                                                                       "asks for the notice"},
         "sentence_months": {"help_text": "For the enforcement of a sentence"},
         "remaining_months": {"help_text": "For the enforcement of a sentence"},
-        "characteristics": {"label": "The matter is"},
+        "characteristics": {"label": "Excluded matters (RPD Art 83(1)(a))",
+                            "help_text": "Tick what describes the matter"},
         "risks": {"codes": ("persecution", "torture_or_inhuman_treatment", "flagrant_denial_of_justice"),
                   "help_text": "Only where there are substantial grounds"},
     }
@@ -350,10 +370,9 @@ class TransferFactsForm(KindFactsForm):
                                           "time_barred_requested", "final_judgment_in_requested", "in_absentia")),
         ("Risks and assurances", ("risks", "assurances")),
     )
-    OVERRIDES = {
+    OVERRIDES: ClassVar[dict[str, dict[str, Any]]] = {
         "purpose": {"label": "The judgment", "initial": "enforcement",
-                    "choices": [("enforcement", "final: the person is serving the sentence"),
-                                ("prosecution", "not final yet")]},
+                    "choices": [("enforcement", "final (being served)"), ("prosecution", "not final yet")]},
         "consent": {"tri": True, "label": "Does the sentenced person consent?"},
         "description": {"required": False},
         "max_penalty_months": {"help_text": "In the sentencing State"},
@@ -362,7 +381,10 @@ class TransferFactsForm(KindFactsForm):
         "final_judgment_in_requested": {"label": "Already judged in the administering State"},
         "risks": {"codes": ("torture_or_inhuman_treatment", "detention_conditions"),
                   "help_text": "In the administering State; only where there are substantial grounds"},
-        "assurances": {"codes": ("detention_conditions", "retrial"), "help_text": "Given by the administering State"},
+        "assurances": {"codes": ("detention_conditions", "retrial"),
+                       "labels": {"retrial": "A retrial (or an appeal with a full re-examination) is assured",
+                                  "detention_conditions": "The administering State gives an individual assurance "
+                                                          "on the conditions of detention"}},
     }
 
 
@@ -390,12 +412,12 @@ def _person_concerned(req) -> tuple[list[str] | None, str]:
     known = [e for e in people if e.properties.get("nationality") or e.properties.get("citizenship")]
     if not known:
         return None, ""
-    sets = {tuple(dict.fromkeys(c.upper() for c in e.properties.get("nationality", [])
-                                + e.properties.get("citizenship", []))) for e in known}
-    if len(sets) > 1:
+    codes = [list(dict.fromkeys(c.upper() for c in e.properties.get("nationality", [])
+                                + e.properties.get("citizenship", []))) for e in known]
+    if len({frozenset(c) for c in codes}) > 1:
         return None, "Nationalities not filled in: the case has several persons; type those of the person concerned."
     role = known[0].role or "person"
-    return list(next(iter(sets))), f"nationalities of the case's {role}"
+    return codes[0], f"nationalities of the case's {role}"
 
 
 def initial_for(kind: str, req) -> tuple[dict, list[str]]:

@@ -1,4 +1,8 @@
-"""The assessment panel on a request, memos, the defence exposure view and the Red Notice check."""
+"""The assessment panel on a request, memos, the defence exposure view and the Red Notice check.
+
+Each question has its own form (comity.assessments.facts): the panel shows the form of the request's kind (another
+kind on ?kind=), the public pages the extradition (exposure) and Red Notice forms. The result comes first, the
+facts below it; errors are shown on the fields, by their labels, with what the user typed kept."""
 
 from __future__ import annotations
 
@@ -6,24 +10,32 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from comity import law
 from comity.assessments import actions
-from comity.assessments.facts import FactsForm, initial_from_request
+from comity.assessments.facts import FORMS, ExposureFactsForm, RedNoticeFactsForm, default_kind, initial_for
 from comity.assessments.models import AssessmentSnapshot
 from comity.cases.access import PurposeRequired, reading_purpose
 from comity.cases.actions import do_record_access, is_member
 from comity.cases.models import CooperationRequest
 from comity.errors import InvalidInput, NotAllowed, NotFound
+from comity.law.assess import GROUNDS
+from comity.web import mapscale
 from comity.web.law_views import world_map
 
 ADVISORY = "Advisory only: this assessment is not a decision. The competent authority and the courts decide."
 
 
-def _apply(form, e: InvalidInput):
-    for field, reason in e.errors.items():
-        form.add_error(None, f"{field}: {reason}")
+def _law_errors(e: law.LawError) -> dict:
+    errs = getattr(e, "errors", None)
+    if isinstance(errs, dict):
+        return {str(k): str(v) for k, v in errs.items()}
+    if isinstance(errs, list):
+        return {str(x.get("field", "input")): str(x.get("reason", x)) for x in errs if isinstance(x, dict)} \
+            or {"input": str(e)}
+    return {"input": str(e)}
 
 
 @login_required
@@ -36,25 +48,35 @@ def request_panel(request, pk):
     except (NotFound, PurposeRequired):
         raise Http404("No such request.") from None
     member = is_member(req.case, request.user)
-    result = None
-    form = FactsForm(request.POST or None, initial=initial_from_request(req))
-    if request.method == "POST" and member and form.is_valid():
-        facts = form.facts()
-        try:
-            if request.POST.get("save"):
-                snap = actions.do_save_assessment(req, facts=facts, acting_user=request.user)
-                messages.success(request, f"Assessment saved ({snap.created_at:%Y-%m-%d %H:%M}, rules {snap.rules_version}).")
-                return redirect("assessment_panel", pk=req.pk)
-            result = actions.run_assessment(facts)
-        except InvalidInput as e:
-            _apply(form, e)
-        except NotAllowed as e:
-            form.add_error(None, str(e))
+    kind = request.POST.get("kind") or request.GET.get("kind") or default_kind(req)
+    if kind not in FORMS:
+        kind = default_kind(req)
+    result, prefill_notes = None, []
+    form = None
+    if member:
+        initial, prefill_notes = initial_for(kind, req)  # reads the case's persons: logged below with the view
+        form = FORMS[kind](request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            facts = form.facts()
+            try:
+                if request.POST.get("save"):
+                    snap = actions.do_save_assessment(req, facts=facts, acting_user=request.user)
+                    messages.success(request, f"Assessment saved ({snap.created_at:%Y-%m-%d %H:%M}, "
+                                              f"rules {snap.rules_version}).")
+                    return redirect(f"{reverse('assessment_panel', args=[req.pk])}?kind={kind}")
+                result = actions.run_assessment(facts)
+            except InvalidInput as e:
+                form.add_engine_errors(e.errors)
+            except NotAllowed as e:
+                form.add_error(None, str(e))
     do_record_access(req.case, acting_user=request.user, what="assessment_view", purpose=purpose, obj=req)
     snapshots = AssessmentSnapshot.objects.filter(request=req).select_related("created_by")
-    return render(request, "assessments/panel.html", {"req": req, "form": form, "result": result, "member": member,
-                                                      "snapshots": snapshots, "advisory": ADVISORY},
-                  status=400 if form.errors else 200)
+    tabs = [(k, f.title, k == kind) for k, f in FORMS.items()]
+    return render(request, "assessments/panel.html", {
+        "req": req, "form": form, "kind": kind, "question": FORMS[kind].question, "tabs": tabs,
+        "own_kind": default_kind(req), "prefill_notes": [] if request.method == "POST" else prefill_notes,
+        "result": result, "member": member, "snapshots": snapshots, "advisory": ADVISORY},
+        status=400 if form is not None and form.errors else 200)
 
 
 @login_required
@@ -67,7 +89,10 @@ def snapshot_detail(request, snap_pk):
     except (NotFound, PurposeRequired):
         raise Http404("No such assessment.") from None
     do_record_access(snap.case, acting_user=request.user, what="assessment_view", purpose=purpose, obj=snap)
+    from comity.assessments.memo import facts_rows
+
     return render(request, "assessments/snapshot.html", {"snap": snap, "result": snap.result, "advisory": ADVISORY,
+                                                         "facts_rows": facts_rows(snap.facts),
                                                          "member": is_member(snap.case, request.user)})
 
 
@@ -83,16 +108,11 @@ def snapshot_memo(request, snap_pk, fmt):
     return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.filename)
 
 
-# Outcome colours for the exposure map, from the wanted person's point of view.
-EXPOSURE_CLASS = {"no_legal_basis": "safe", "mandatory_bar": "barred", "optional_bar": "maybe", "no_bar": "exposed"}
-
-
 def exposure(request):
     """For a person wanted by one State: where would other States likely surrender them, and on which
     grounds could they resist? Public and nothing is stored: counsel types the facts in."""
-    form = FactsForm(request.GET or None, initial={"kind": "extradition", "purpose": "prosecution",
-                                                   "date": timezone.localdate()})
-    rows, counts, errors = [], {}, {}
+    form = ExposureFactsForm(request.GET or None, initial={"purpose": "prosecution", "date": timezone.localdate()})
+    rows, counts, wanted_by = [], {}, ""
     if request.GET and form.is_valid():
         base = form.facts()
         base["kind"] = "extradition"
@@ -102,41 +122,50 @@ def exposure(request):
             for state, name in sorted(((s, p.name) for s, p in law.get_law().profiles.items()), key=lambda x: x[1]):
                 if state == wanted_by:
                     continue
-                facts = {**base, "requested_state": state}
-                result = actions.run_assessment(facts)
-                rows.append({"state": state, "name": name, "outcome": result["outcome"],
-                             "css": EXPOSURE_CLASS.get(result["outcome"], "maybe"),
-                             "grounds": [g for g in result["grounds"] if g["status"] == "applies"],
+                result = actions.run_assessment({**base, "requested_state": state})
+                css = mapscale.EXPOSURE_CLASS.get(result["outcome"], "maybe")
+                rows.append({"state": state, "name": name, "outcome": result["outcome"], "css": css,
+                             "words": mapscale.EXPOSURE_WORDS[css],
+                             "grounds": [{"label": GROUNDS.get(g["code"], {}).get("label", g["code"]),
+                                          "mandatory": g["effect"] == "mandatory"}
+                                         for g in result["grounds"] if g["status"] == "applies"],
                              "basis": [b["instrument"] for b in result["legal_basis"]]})
         except law.LawError as e:
-            errors = {str(x.get("field")): str(x.get("reason")) for x in e.errors} or {"input": str(e)}
+            rows = []
+            form.add_engine_errors({f"facts.{k}": v for k, v in _law_errors(e).items()})
         except InvalidInput as e:
-            errors = e.errors
-        counts = {c: sum(1 for r in rows if r["css"] == c) for c in EXPOSURE_CLASS.values()}
+            rows = []
+            form.add_engine_errors(e.errors)
+        counts = {c: sum(1 for r in rows if r["css"] == c) for c in mapscale.EXPOSURE}
     wm = world_map()
     shapes = wm["countries"]
     for r in rows:
         r["shape"] = shapes.get(r["state"])
-    return render(request, "assessments/exposure.html", {
-        "form": form, "rows": rows, "counts": counts, "errors": errors, "viewbox": wm["viewBox"],
-        "advisory": ADVISORY, "map_source": wm["source"]}, status=400 if (errors or form.errors) else 200)
+    ctx = {"form": form, "rows": rows, "counts": counts, "viewbox": wm["viewBox"], "advisory": ADVISORY,
+           "map_source": wm["source"]}
+    if rows:
+        from comity.web.fields import state_name
+
+        drawn = {r["state"] for r in rows} | {wanted_by}
+        wanted_name = law.country_profile(wanted_by).name
+        ctx.update(legend=mapscale.legend(mapscale.EXPOSURE, counts), scale_note=mapscale.SCALE_NOTE,
+                   self_label=f"{wanted_name}, which wants the person", self_shape=shapes.get(wanted_by),
+                   wanted_name=wanted_name,
+                   nodata=[(c, state_name(c), shape) for c, shape in shapes.items() if c not in drawn],
+                   other_map={"url": f"{reverse('law_map')}?state={wanted_by}&role=requesting&kind=extradition",
+                              "text": f"See also: where {wanted_name} has a legal basis to ask for extradition."})
+    return render(request, "assessments/exposure.html", ctx, status=400 if form.errors else 200)
 
 
 def red_notice(request):
     """Red Notice compliance check (INTERPOL Constitution Arts 2-3, RPD Art 83), before a request is sent
     or as the basis of a challenge before the CCF. Public; nothing is stored."""
-    form = FactsForm(request.GET or None, initial={"kind": "red_notice", "purpose": "prosecution",
-                                                   "date": timezone.localdate()})
-    result, errors = None, {}
+    form = RedNoticeFactsForm(request.GET or None, initial={"purpose": "prosecution", "date": timezone.localdate()})
+    result = None
     if request.GET and form.is_valid():
-        facts = form.facts()
-        if not form.cleaned_data.get("facts_json"):
-            facts["kind"] = "red_notice"
-            facts.pop("requested_state", None)
         try:
-            result = actions.run_assessment(facts)
+            result = actions.run_assessment(form.facts())
         except InvalidInput as e:
-            errors = e.errors
-    return render(request, "assessments/red_notice.html", {"form": form, "result": result, "errors": errors,
-                                                           "advisory": ADVISORY},
-                  status=400 if (errors or form.errors) else 200)
+            form.add_engine_errors(e.errors)
+    return render(request, "assessments/red_notice.html", {"form": form, "result": result, "advisory": ADVISORY},
+                  status=400 if form.errors else 200)

@@ -15,6 +15,12 @@ from django import forms
 from django.utils import translation
 from django.utils.html import format_html, format_html_join
 
+#: Names people use that are not a State's name: offered first as a suggestion, never applied silently.
+_HINTS = {"britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+          "northern ireland": "GB", "uk": "GB", "u.k.": "GB", "holland": "NL", "america": "US", "usa": "US",
+          "u.s.": "US", "burma": "MM", "persia": "IR", "swaziland": "SZ", "macedonia": "MK",
+          "east timor": "TL", "zaire": "CD"}
+
 _SUFFIX = re.compile(r"^(?P<name>.*?)\s*\((?P<code>[A-Za-z]{2,3})\)\s*$")
 
 
@@ -77,10 +83,11 @@ def resolve_state(value: str, lang: str | None = None) -> tuple[str | None, list
     code = state_code(text, known_states())
     if code:
         return code, []
+    hinted = _HINTS.get(folded)
     by_name = {_fold(n): c for c, n in names.items()}
     starts = [c for n, c in by_name.items() if n.startswith(folded)] if len(folded) >= 2 else []
     close = [by_name[n] for n in difflib.get_close_matches(folded, list(by_name), n=3, cutoff=0.6)]
-    suggestions = list(dict.fromkeys(starts[:3] + close))[:4]
+    suggestions = list(dict.fromkeys(([hinted] if hinted else []) + starts[:3] + close))[:4]
     return None, [state_label(c, lang) for c in suggestions]
 
 
@@ -111,7 +118,7 @@ class StateField(forms.CharField):
 
     widget = StatePickerWidget
     default_error_messages = {
-        "unknown": "No State is called “%(value)s”: choose one from the list%(suggest)s.",
+        "unknown": "No State is called “%(value)s”: %(suggest)schoose one from the list.",
     }
 
     def __init__(self, **kwargs):
@@ -125,7 +132,7 @@ class StateField(forms.CharField):
             return ""
         code, suggestions = resolve_state(value)
         if code is None:
-            suggest = (": did you mean " + ", ".join(suggestions) + "?") if suggestions else ""
+            suggest = ("did you mean " + " or ".join(suggestions) + "? Otherwise ") if suggestions else ""
             raise forms.ValidationError(self.error_messages["unknown"], code="unknown",
                                         params={"value": value, "suggest": suggest})
         return code

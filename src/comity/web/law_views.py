@@ -140,7 +140,9 @@ def _errors(e: law.LawError) -> dict:
 
 
 def world(request):
-    from comity.web.fields import state_label
+    from django.urls import reverse
+
+    from comity.web.fields import state_label, state_name
 
     v = _form_values(request)
     kind = v["kind"] or "extradition"
@@ -164,9 +166,19 @@ def world(request):
         a, b = (state, other) if role == "requesting" else (other, state)
         result = law.legal_basis(a, b, kind, on_date)
         css = TIER_CLASS.get(result[0].tier, "treaty") if result else "none"
+        short, _, more = str(result.reason).partition(" Considered and excluded: ")
         rows.append({"state": other, "name": name, "css": css, "basis": [r.instrument for r in result],
-                     "reason": result.reason, "shape": shapes.get(other)})
-    counts = {c: sum(1 for r in rows if r["css"] == c) for c in ("treaty", "un", "reciprocity", "none")}
+                     "reason": result.reason, "reason_short": short, "reason_more": more, "shape": shapes.get(other)})
+    from comity.web import mapscale
+
+    counts = {c: sum(1 for r in rows if r["css"] == c) for c in mapscale.BASIS}
+    drawn = {r["state"] for r in rows} | {state}
     ctx.update(rows=rows, counts=counts, viewbox=world_map()["viewBox"], self_shape=shapes.get(state),
+               nodata=[(code, state_name(code), shape) for code, shape in shapes.items() if code not in drawn],
+               self_label=f"{law.country_profile(state).name}, the State chosen",
+               other_map={"url": reverse("law_exposure"), "text": "See also: where could a wanted person be "
+                                                                   "surrendered?"},
+               legend=mapscale.legend(mapscale.BASIS, counts), scale_note=mapscale.SCALE_NOTE,
+               kind_label=KIND_LABELS.get(kind, kind),
                state_name=law.country_profile(state).name, on_date=on_date, map_source=world_map()["source"])
     return render(request, "law/map.html", ctx)
