@@ -27,6 +27,17 @@ urlpatterns = [
     path("cases/<int:pk>/members/grant/", views.membership_grant, name="membership_grant"),
     path("cases/<int:pk>/members/revoke/", views.membership_revoke, name="membership_revoke"),
     path("cases/<int:pk>/requests/new/", views.request_new, name="request_new"),
+    path("cases/<int:pk>/join/", views.case_join, name="case_join"),
+    path("cases/<int:pk>/close/", views.case_close, name="case_close"),
+    path("cases/<int:pk>/reopen/", views.case_reopen, name="case_reopen"),
+    path("cases/<int:pk>/history/", views.case_history, name="case_history"),
+    path("cases/<int:pk>/entities/<int:entity_pk>/correct/", views.entity_correct, name="entity_correct"),
+    path("cases/<int:pk>/notes/<int:note_pk>/correct/", views.note_correct, name="note_correct"),
+    path("cases/<int:pk>/tasks/<int:task_pk>/correct/", views.task_correct, name="task_correct"),
+    path("requests/<int:pk>/ask-approval/", views.request_ask_approval, name="request_ask_approval"),
+    path("approvals/<int:pk>/decide/", views.approval_decide, name="approval_decide"),
+    path("admin/units/", views.unit_create, name="unit_create"),
+    path("admin/users/<int:user_pk>/unit/", views.user_unit, name="user_unit"),
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),
     path("requests/<int:pk>/transition/", views.request_transition, name="request_transition"),
     path("requests/<int:pk>/link/", views.request_link, name="request_link"),
@@ -43,6 +54,12 @@ urlpatterns = [
     path("law/map/", law_views.world, name="law_map"),
     path("account/tokens/<int:token_pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]
+
+# Styled error pages for people, JSON for /api/ (comity.web.errors); the 500 page works without the database.
+handler400 = "comity.web.errors.bad_request"
+handler403 = "comity.web.errors.permission_denied"
+handler404 = "comity.web.errors.page_not_found"
+handler500 = "comity.web.errors.server_error"
 
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns

@@ -58,12 +58,13 @@ def test_saving_makes_an_audited_snapshot_and_memos_in_both_formats(login, us_re
     assert AuditEvent.objects.filter(event_type="assessment.saved", object_id=str(snap.pk)).exists()
     pdf = b"".join(c.get(f"/assessments/{snap.pk}/memo.pdf").streaming_content)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    assert "mandatory_bar" in text and "death_penalty" in text and "not a decision" in text
+    assert "Outcome: Extradition must be refused" in text and "Death penalty" in text and "not a decision" in text
+    assert "mandatory_bar" not in text and "death_penalty" not in text
     docx = b"".join(c.get(f"/assessments/{snap.pk}/memo.docx").streaming_content)
     doc = Docx(io.BytesIO(docx))
     body = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
         cell.text for t in doc.tables for row in t.rows for cell in row.cells)
-    assert "death_penalty" in body and "Outcome: mandatory bar" in body
+    assert "Death penalty" in body and "Outcome: Extradition must be refused" in body
     snap.refresh_from_db()
     assert snap.memo_pdf.sha256 and snap.memo_docx.sha256  # stored in the case with their hashes
 

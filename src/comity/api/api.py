@@ -13,9 +13,9 @@ from typing import Literal
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, StreamingHttpResponse
 from ninja import File, Form, NinjaAPI, Schema, Status
-from ninja.openapi.docs import Swagger
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.files import UploadedFile
+from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer
 from pydantic import Field
 

@@ -30,14 +30,14 @@ OUTCOMES = {
                      "The requested State may refuse on at least one ground below; none obliges it to."),
     "no_bar": ("No ground for refusal", "No ground for refusal is engaged on these facts."),
     "no_legal_basis": ("No legal basis found",
-                       "No treaty, convention or statute was found under which this request can be made between "
-                       "these States on the date given."),
+                       ("No treaty, convention or statute was found under which this request can be made between "
+                        "these States on the date given.")),
     "compliant": ("Compliant with INTERPOL's rules",
-                  "No ground found on these facts bars the Red Notice under INTERPOL's Constitution and Rules on "
-                  "the Processing of Data."),
+                  ("No ground found on these facts bars the Red Notice under INTERPOL's Constitution and Rules on "
+                   "the Processing of Data.")),
     "non_compliant": ("Not compliant with INTERPOL's rules",
-                      "At least one ground below bars the Red Notice under INTERPOL's Constitution and Rules on the "
-                      "Processing of Data."),
+                      ("At least one ground below bars the Red Notice under INTERPOL's Constitution and Rules on the "
+                       "Processing of Data.")),
 }
 EFFECTS = {"mandatory": "Mandatory: must be refused while it applies",
            "optional": "Optional: may be refused"}
@@ -108,55 +108,59 @@ def words(code: Any) -> str:
 
 @lru_cache(maxsize=1)
 def _vocab() -> dict[str, dict[str, str]]:
-    import importlib
+    """The labels of the assessment vocabularies, from the product's registry (comity.vocabulary)."""
+    from comity.vocabulary import registry
 
-    from comity.assessments.facts import CHARACTERISTICS
-    from comity.law import EVENTS
-
-    v = importlib.import_module("comity.law.assess.vocabulary")  # the package's `vocabulary` is a function
-
-    return {
-        "ground": {c: g["label"] for c, g in v.GROUNDS.items()},
-        "ground_description": {c: g["description"] for c, g in v.GROUNDS.items()},
-        "assurance": {c: _sentence(d) for c, d in v.ASSURANCES.items()},
-        "risk": {c: _sentence(d) for c, d in v.RISKS.items()},
-        "measure": {c: _sentence(m["description"]) for c, m in v.MEASURES.items()},
-        "characteristic": {**{c: _sentence(d) for c, d in v.CHARACTERISTICS.items()},
-                           **{c: label.capitalize() for c, label in CHARACTERISTICS}},
-        "list_category": dict(v.LIST_CATEGORIES),
-        "event": {e: words(e).capitalize() for e in EVENTS},
-    }
+    reg = registry()
+    out = {name: {c: str(e.get("label") or words(c)) for c, e in reg.get(name, {}).items()}
+           for name in ("ground", "assurance", "risk", "measure", "characteristic", "offence_category")}
+    out["ground_description"] = {c: str(e.get("description") or "") for c, e in reg.get("ground", {}).items()}
+    out["measure"] = {c: _sentence(e.get("description") or words(c)) for c, e in reg.get("measure", {}).items()}
+    return out
 
 
 def _sentence(text: str) -> str:
     return str(text).strip().rstrip(".")
 
 
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 @lru_cache(maxsize=1)
 def _code_words() -> dict[str, str]:
     """Every code the engine may put in running text (explanations, notes), with the words that replace it.
     A ground's label wins over an assurance or risk of the same code."""
+    from comity.law import EVENTS
+
     vocab = _vocab()
     out: dict[str, str] = {}
-    out.update({c: words(c) for c in vocab["assurance"]})  # short in a sentence: "an assurance (no death penalty)"
-    out.update({c: words(c) for c in vocab["risk"]})
-    out.update({c: words(c) for c in vocab["measure"]})
-    out.update({c: label.lower() for c, label in vocab["characteristic"].items()})
-    out.update({c: words(c) for c in vocab["event"]})
-    out.update({c: label for c, label in vocab["list_category"].items()})
+    for name in ("measure", "risk", "characteristic"):
+        out.update({c: _lower_first(label) for c, label in vocab[name].items()})
+    out.update({e: words(e) for e in EVENTS})
+    out.update(vocab["offence_category"])
     out.update({c: label.lower() for c, label in FACT_LABELS.items()})
     out.update({c: OUTCOMES[c][0].format(what="the request").lower() for c in OUTCOMES})
     out.update(vocab["ground"])
     return out
 
 
-_TOKEN = re.compile(r"(https?://\S+)|\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b")
+_URL = r"(https?://\S+)"
+_TOKEN = re.compile(_URL + r"|\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b")
+# "An assurance (no_death_penalty) would cure it", "the assurance given (retrial, detention_conditions)"
+_ASSURANCES = re.compile(r"(assurances? (?:given )?\()([a-z_]+(?:, [a-z_]+)*)(\))")
+_INSTRUMENT_ID = re.compile(r"\bbilateral:[A-Z]{2}-[A-Z]{2}:\d{4}\b")
 
 
 def in_words(text: Any) -> str:
-    """Running text with every code (a lower-case word joined by underscores) replaced by its words; web
-    addresses are left as they are."""
+    """Running text with every code (a lower-case word joined by underscores) replaced by its words, and an
+    internal treaty identifier by the treaty's title; web addresses are left as they are."""
     table = _code_words()
+    assurances = _vocab()["assurance"]
+
+    def assurance(m: re.Match) -> str:
+        names = [_lower_first(assurances.get(c, words(c))) for c in m.group(2).split(", ")]
+        return m.group(1) + "; ".join(names) + m.group(3)
 
     def sub(m: re.Match) -> str:
         if m.group(1):
@@ -164,7 +168,16 @@ def in_words(text: Any) -> str:
         code = m.group(2)
         return table.get(code, words(code))
 
-    return _TOKEN.sub(sub, str(text or ""))
+    text = _ASSURANCES.sub(assurance, str(text or ""))
+    text = _INSTRUMENT_ID.sub(lambda m: _instrument_title(m.group(0)), text)
+    return _TOKEN.sub(sub, text)
+
+
+def _instrument_title(ident: str) -> str:
+    from comity.law import get_law
+
+    inst = get_law().instruments.get(ident)
+    return getattr(inst, "short_title", None) or getattr(inst, "title", None) or ident
 
 
 def human_date(value: Any) -> str:
@@ -212,7 +225,10 @@ def _plain(value: Any) -> str:
         return "; ".join(f"{in_words(k)}: {_plain(v)}" for k, v in value.items()) or "none"
     if isinstance(value, (dt.date, dt.datetime)):
         return human_date(value)
-    return in_words(value)
+    return _ISO_DATE.sub(lambda m: human_date(m.group(0)), in_words(value))
+
+
+_ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 def _fact_value(key: str, value: Any) -> str:
@@ -232,7 +248,7 @@ def _fact_value(key: str, value: Any) -> str:
     if key == "purpose":
         return PURPOSES.get(value, words(value))
     if key == "list_category":
-        return vocab["list_category"].get(value, words(value))
+        return vocab["offence_category"].get(value, words(value))
     if key == "iccs":
         from comity.law import get_law
 
@@ -280,9 +296,47 @@ def facts_rows(facts: dict) -> list[dict[str, Any]]:
         row(FACT_LABELS["measures"], *(vocab["measure"].get(m, words(m)) for m in facts["measures"]))
     events = facts.get("events") or {}
     if events:
-        row(FACT_LABELS["events"], *(f"{vocab['event'].get(e, words(e))}: {human_date(d)}"
+        row(FACT_LABELS["events"], *(f"{words(e).capitalize()}: {human_date(d)}"
                                      for e, d in sorted(events.items(), key=lambda x: str(x[1]))))
     return rows
+
+
+_PROFILE_LABEL = re.compile(r"^([A-Z]{2}) profile: ")
+_PARTY_LABEL = re.compile(r": ([A-Z]{2})$")
+
+
+def _fact_label(f: dict) -> str:
+    """The label of a fact an answer rests on, with the State named ("Brazil profile: ...", "...: Brazil")."""
+    label = str(f.get("label") or "")
+    if f.get("kind") == "profile":
+        label = _PROFILE_LABEL.sub(lambda m: f"{_state(m.group(1))} profile: ", label)
+    elif f.get("kind") == "party":
+        label = _PARTY_LABEL.sub(lambda m: f": {_state(m.group(1))}", label)
+    return in_words(label)
+
+
+def _fact_ref_value(f: dict) -> str:
+    """The value of a fact an answer rests on; a treaty ground's value is its effect."""
+    if f.get("kind") == "treaty_ground" and f.get("value") in ("mandatory", "optional", "not_a_ground"):
+        return {"mandatory": "must refuse", "optional": "may refuse",
+                "not_a_ground": "not a ground for refusal"}[f["value"]]
+    return _plain(f.get("value"))
+
+
+def _warning(r: dict) -> str:
+    """The result's warning (unverified or stale facts), said again with the facts' labels in words."""
+    if not (r.get("verification") or {}).get("warning"):
+        return ""
+    from comity.law.provenance import warning
+
+    refs = [{**f, "label": _fact_label(f)} for f in r.get("rests_on") or [] if "ref" in f]
+    return warning(refs) or in_words(r["verification"]["warning"])
+
+
+def css_string(text: str) -> str:
+    """Text for a CSS string (the page footer): every character but letters, digits and spaces as a CSS escape
+    (six hex digits and the space that ends the escape)."""
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06X} " for ch in text)
 
 
 def _verified(f: dict) -> str:
@@ -322,7 +376,7 @@ def memo_content(snap) -> dict[str, Any]:
         })
     clocks = [{"due": human_date(c.get("due")), "what": in_words(c.get("code")).capitalize(),
                "citation": c.get("citation") or ""} for c in r.get("clocks") or []]
-    rests_on = [{"label": in_words(f.get("label")), "value": _plain(f.get("value")), "verified": _verified(f),
+    rests_on = [{"label": _fact_label(f), "value": _fact_ref_value(f), "verified": _verified(f),
                  "unverified": not f.get("verified"), "source": str(f.get("source") or "")}
                 for f in r.get("rests_on") or []]
     law_data = r.get("law_data") or {}
@@ -331,12 +385,13 @@ def memo_content(snap) -> dict[str, Any]:
     return {
         "title": "Assessment memo",
         "about": about,
+        "about_css": css_string(about),
         "kind": KINDS.get(kind, words(kind)),
         "assessed": f"{by}, on the law in force on {human_date(r.get('date'))}. Rules {snap.rules_version}.",
         "law_data": (f"Legal data {law_data.get('version')}, last refreshed {human_date(law_data.get('refreshed'))}."
                      if law_data else ""),
         "disclaimer": DISCLAIMER,
-        "warning": in_words((r.get("verification") or {}).get("warning") or ""),
+        "warning": _warning(r),
         "outcome": outcome,
         "outcome_meaning": meaning,
         "outcome_code": r["outcome"],

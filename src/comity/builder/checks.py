@@ -378,7 +378,10 @@ def state_requirements(requested_state: str, measure: str, instrument: str = "")
     channels = load("channels")
     out: list[Requirement] = []
     langs = _fact(profile, "languages_accepted")
-    out.append(Requirement("Languages accepted", ", ".join(langs.value) if langs else NOT_RECORDED,
+    from comity.web.fields import language_label
+
+    out.append(Requirement("Languages accepted", ", ".join(language_label(v, "en") for v in langs.value)
+                           if langs else NOT_RECORDED,
                            langs.source or "" if langs else "", bool(langs and langs.verified)))
     ch = channels["channels"].get(family)
     if ch:
@@ -415,7 +418,8 @@ def state_requirements(requested_state: str, measure: str, instrument: str = "")
         out.extend(_search_seizure_reservation(requested_state, instrument))
     if kind == "extradition":
         nat = _fact(profile, "extradites_nationals")
-        out.append(Requirement("Extradition of nationals", str(nat.value) if nat else NOT_RECORDED,
+        shown = (nat.value.describe() if hasattr(nat.value, "describe") else str(nat.value)) if nat else NOT_RECORDED
+        out.append(Requirement("Extradition of nationals", shown,
                                nat.source or "" if nat else "", bool(nat and nat.verified)))
     return out
 

@@ -4,6 +4,10 @@ Both formats are built from the same list of blocks (`document_blocks`), so they
 User text is data: the PDF template autoescapes it (so `{{ }}`, `{% %}` and HTML print as typed) and the
 DOCX gets it as plain runs. Fonts: Noto Sans, with Noto Naskh Arabic and Noto Sans CJK for Arabic and
 Chinese names (checked at start-up, see comity.builder.apps).
+
+Until the request is approved for sending, a request is a draft and says so: every page of the PDF carries a
+DRAFT header and a diagonal watermark, and the DOCX opens with a DRAFT heading (and a page header). A request
+for further information answers an incoming request and has no approval step, so it is never marked.
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ ASSISTANCE_FIELDS = ("assistance_sought", "procedure", "documents_to_serve", "se
                      "records_date_to", "bank_records", "account_identifiers", "account_holder", "property_description",
                      "order", "return_basis", "warrant", "provisional_arrest", "intention_to_request", "judgment",
                      "sentence_remaining", "consent", "nationality")
+#: The draft mark, in the document's language: (word, what it means).
+DRAFT_MARK = {"en": ("DRAFT", "not approved for sending"),
+              "fr": ("PROJET", "non approuvé pour l'envoi"),
+              "es": ("BORRADOR", "no aprobado para su envío")}
 PERSON_FIELDS = ("birthDate", "birthPlace", "nationality", "address", "idNumber", "passportNumber", "phone", "email")
 
 
@@ -59,10 +67,36 @@ def title_key(measure: str) -> str:
     return "provisional_arrest" if measure == "provisional_arrest" else kind
 
 
+def css_string(text: str) -> str:
+    """Text for a CSS string in the template's <style> (page headers): every character but letters, digits and
+    spaces as a six-digit CSS escape, so quotes, apostrophes and markup can neither end the string nor be
+    HTML-escaped into visible entities (six hex digits and the space that ends the escape)."""
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06X} " for ch in text)
+
+
+#: Lifecycle steps that approve a request for sending, or send or submit it (which only a decider may do, after
+#: the same checks): once a request has taken one, its documents are final. Withdrawal and a request for
+#: provisional arrest (the urgent step before the file is complete) do not approve the request.
+APPROVING_STEPS = ("approve", "send", "submit", "submit_formal_request")
+
+
+def is_approved(req) -> bool:
+    """Whether the request has been approved for sending (see APPROVING_STEPS). A request whose status and
+    history are not known is not approved."""
+    if getattr(req, "status", None) == "approved":
+        return True
+    transitions = getattr(req, "transitions", None)
+    if transitions is None or getattr(req, "pk", None) is None:
+        return False
+    return transitions.filter(name__in=APPROVING_STEPS).exists()
+
+
 def document_blocks(*, req, content: dict, measure: str, language: str, purpose: str = "request",
-                    findings: list | None = None, on: dt.date | None = None) -> dict:
+                    findings: list | None = None, on: dt.date | None = None, draft: bool | None = None) -> dict:
     """The document as data: title, header lines and blocks of text. `req` needs reference, subject,
-    requesting_state, requested_state, urgency, legal_basis, legal_basis_instrument and kind."""
+    requesting_state, requested_state, urgency, legal_basis, legal_basis_instrument and kind (and status, to
+    know whether it is approved). `draft`: mark the document as a draft; by default a request is marked until
+    it is approved, a request for further information never."""
     L = checks.labels(language)
     S = L["sections"]
     c = content
@@ -131,9 +165,14 @@ def document_blocks(*, req, content: dict, measure: str, language: str, purpose:
     signature = [(L["place"], _value(c.get("place"), language)), (L["date"], today),
                  (L["signed"], " · ".join(x for x in (c.get("signatory"), c.get("signatory_title")) if x))]
     blocks.append(Block(S["signature"], items=[(k, v) for k, v in signature if v]))
+    if draft is None:
+        draft = purpose == "request" and not is_approved(req)
+    word, meaning = DRAFT_MARK.get(language, DRAFT_MARK["en"])
     return {"title": title, "header": header, "urgent": urgent, "urgent_label": L["urgent"], "notes": notes,
             "blocks": [b for b in blocks if b.paragraphs or b.items or b.bullets], "language": language,
-            "page_label": L["page"]}
+            "page_label": L["page"], "draft": bool(draft), "draft_word": word,
+            "draft_mark": f"{word} — {meaning}" if draft else "",
+            "draft_mark_css": css_string(f"{word} — {meaning}") if draft else ""}
 
 
 def render_pdf(doc: dict) -> bytes:
@@ -163,7 +202,7 @@ def _set_fonts(run_or_style_font_element) -> None:
 def render_docx(doc: dict) -> bytes:
     """A Word document: text goes in as plain runs, never through a template engine."""
     from docx import Document as Docx
-    from docx.shared import Pt
+    from docx.shared import Pt, RGBColor
 
     d = Docx()
     for style_name in ("Normal", "Title", "Heading 1", "Heading 2", "List Bullet"):
@@ -171,6 +210,12 @@ def render_docx(doc: dict) -> bytes:
         style.font.name = LATIN_FONT
         _set_fonts(style.element.get_or_add_rPr())
     d.styles["Normal"].font.size = Pt(10.5)
+    if doc.get("draft"):
+        heading = d.add_heading(doc["draft_mark"], level=1)
+        heading.runs[0].font.color.rgb = RGBColor(0xB4, 0x23, 0x18)
+        header = d.sections[0].header.paragraphs[0]
+        header.text = doc["draft_mark"]
+        header.runs[0].bold = True
     if doc["urgent"]:
         d.add_paragraph().add_run(doc["urgent_label"]).bold = True
     d.add_heading(doc["title"], level=0)

@@ -12,6 +12,8 @@ Reading only: the views log the access. Every check is recomputed from what is s
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import hashlib
 
 from django.utils import timezone
@@ -169,11 +171,43 @@ def verification_report(item: EvidenceItem) -> dict:
     }
 
 
+def human_datetime(value) -> str:
+    """"2 December 2026, 14:03 UTC" from an ISO timestamp (or a datetime); the JSON report keeps the ISO form."""
+    if not value:
+        return ""
+    when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    when = when.astimezone(dt.UTC)
+    return f"{when.day} {when:%B %Y}, {when:%H:%M} UTC"
+
+
+def human_date(value) -> str:
+    """"15 January 2026" from an ISO date (or a date)."""
+    if not value:
+        return ""
+    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    return f"{day.day} {day:%B %Y}"
+
+
+def for_print(report: dict) -> dict:
+    """The report as the PDF prints it: the same content, with dates and times in words for a reader."""
+    r = copy.deepcopy(report)
+    r["generated_at"] = human_datetime(r.get("generated_at"))
+    r["item"]["registered_at"] = human_datetime(r["item"].get("registered_at"))
+    r["item"]["date_obtained"] = human_date(r["item"].get("date_obtained"))
+    for e in r.get("custody", []):
+        e["at"] = human_datetime(e.get("at"))
+        if (e.get("timestamp") or {}).get("gen_time"):
+            e["timestamp"]["gen_time"] = human_datetime(e["timestamp"]["gen_time"])
+    return r
+
+
 def report_pdf(report: dict) -> bytes:
     from django.template.loader import render_to_string
     from weasyprint import HTML  # late import: pango loads only when a PDF is made
 
-    html = render_to_string("evidence/report_pdf.html", {"r": report})
+    html = render_to_string("evidence/report_pdf.html", {"r": for_print(report)})
     return HTML(string=html).write_pdf()
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -36,7 +37,7 @@ def _guard(fn):
         except NotFound:
             raise Http404("Not found.") from None
         except NotAllowed as e:
-            return HttpResponseForbidden(str(e))
+            raise PermissionDenied(str(e)) from None  # the styled 403 page, with the reason
     wrapped.__name__, wrapped.__doc__ = fn.__name__, fn.__doc__
     return login_required(wrapped)
 
