@@ -80,10 +80,17 @@ def party_ref(instrument: Any, party: Any) -> dict[str, Any]:
 
 def profile_ref(state: str, name: str, fact: Any) -> dict[str, Any]:
     as_of = fact.extra.get("as_of") if isinstance(fact.extra, dict) else None
-    label = f"{state} profile: {name.replace('_', ' ')}"
+    from ..vocabulary import label as vocab_label, registry
+
+    label = f"{state} profile: {vocab_label('profile_fact', name).lower()}"
     if getattr(fact, "valid_from", None):
         label += f" (from {fact.valid_from.isoformat()})"
-    return fact_ref("profile", f"{state}.{name}", label, value=fact.value, source=fact.source,
+    value = fact.value
+    if isinstance(value, str) and name in registry():
+        value = vocab_label(name, value)
+    elif isinstance(value, bool):
+        value = "yes" if value else "no"
+    return fact_ref("profile", f"{state}.{name}", label, value=value, source=fact.source,
                     verified=fact.verified, read=fact.read, as_of=as_of if isinstance(as_of, dt.date) else None)
 
 

@@ -171,7 +171,7 @@ def test_grounds_list_the_facts_they_rest_on(law_with_profiles):
 def test_an_unverified_fact_is_named_in_the_warning(law_with_profiles):
     out = assess({**_facts("US", "AT", {"nationalities": ["AT"]}), "date": "2021-01-01"})
     (ground,) = [g for g in _own_national(out) if g["effect"] == "mandatory"]
-    assert ground["warning"] and "AT profile: extradites nationals" in ground["warning"]
+    assert ground["warning"] and "AT profile: extradition of its nationals" in ground["warning"]
     assert out["verification"]["unverified"] >= 1
     assert "unverified" in out["verification"]["warning"]
 
