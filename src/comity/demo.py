@@ -1,4 +1,7 @@
-"""The demonstration workspace: fictional cases across many country pairs and every request kind.
+"""The demonstration workspace: fictional cases across many country pairs and every request kind, with
+every capability in use (evidence and its chain of custody, request-builder drafts, saved assessments,
+redress matters, a protected witness, retention, overdue legal clocks) and something to do for each
+demonstration account when it signs in.
 
 Every person, company and account here is invented. Everything is written through the actions, so the
 demonstration has the same audit trail as real work.
@@ -8,22 +11,34 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from comity.accounts.actions import do_create_user
-from comity.accounts.models import Role, User
+from comity.accounts.actions import do_create_unit, do_create_user
+from comity.accounts.models import Role, Unit, User
+from comity.assessments.actions import do_save_assessment
+from comity.builder import actions as builder
 from comity.cases import actions
 from comity.cases.models import Case
+from comity.evidence import actions as evidence
+from comity.evidence import keys as evidence_keys
+from comity.oversight import actions as oversight
 
 DEMO_PASSWORD = "comity-demo-2026!"
+CENTRAL_AUTHORITY = "Central Authority, International Cooperation Unit"
+PROSECUTION = "Public Prosecution Service, Economic Crime"
+# (username, role, first name, last name, organisation, unit): counsel and the oversight body belong to no unit.
 DEMO_USERS = [
-    ("s.martin", Role.SUPERVISOR, "Sophie", "Martin", "Central Authority, International Cooperation Unit"),
-    ("c.diallo", Role.CASEWORKER, "Cheikh", "Diallo", "Central Authority, International Cooperation Unit"),
-    ("p.okafor", Role.PROSECUTOR, "Patience", "Okafor", "Public Prosecution Service, Economic Crime"),
-    ("d.novak", Role.DEFENCE, "Daria", "Novak", "Novak & Partners (defence counsel)"),
-    ("o.lindqvist", Role.OVERSIGHT, "Olof", "Lindqvist", "Data Protection Supervisory Authority"),
+    ("s.martin", Role.SUPERVISOR, "Sophie", "Martin", CENTRAL_AUTHORITY, CENTRAL_AUTHORITY),
+    ("c.diallo", Role.CASEWORKER, "Cheikh", "Diallo", CENTRAL_AUTHORITY, CENTRAL_AUTHORITY),
+    ("p.okafor", Role.PROSECUTOR, "Patience", "Okafor", PROSECUTION, PROSECUTION),
+    ("d.novak", Role.DEFENCE, "Daria", "Novak", "Novak & Partners (defence counsel)", None),
+    ("o.lindqvist", Role.OVERSIGHT, "Olof", "Lindqvist", "Data Protection Supervisory Authority", None),
 ]
+# The demonstration's histories were "sent before Comity was in use": their steps are recorded without a
+# builder draft, which the lifecycle allows a decider only with a stated reason (kept with the step).
+HISTORY_OVERRIDE = "Recorded from the paper file: this step was taken before the request was drafted in Comity."
 
 # (title, summary, entities, requests). Each request: kind, direction, requesting, requested, subject,
 # legal basis text, instrument id, urgency, steps [(transition, days ago)], notice_action.
@@ -151,11 +166,17 @@ def demo_loaded() -> bool:
     return Case.objects.filter(title=CASES[0][0]).exists()
 
 
-def _user(username, role, first, last, org) -> User:
+def _unit(name: str | None) -> Unit | None:
+    if name is None:
+        return None
+    return Unit.objects.filter(name=name).first() or do_create_unit(name=name, via="cli")
+
+
+def _user(username, role, first, last, org, unit) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
         user = do_create_user(username=username, password=DEMO_PASSWORD, role=role, first_name=first,
-                              last_name=last, organisation=org, via="cli")
+                              last_name=last, organisation=org, unit=_unit(unit), via="cli")
     return user
 
 
@@ -167,11 +188,14 @@ def load_demo() -> dict:
     today = timezone.localdate()
     n_requests = 0
     pairs = set()
+    cases: dict[str, Case] = {}
+    requests_by_subject = {}
     for i, (title, summary, entities, requests) in enumerate(CASES):
         is_defence = any(r[-1] == "ccf_challenge" for r in requests)
         owner = defence if is_defence else supervisor
         with transaction.atomic():
             case = actions.do_create_case(title=title, summary=summary, acting_user=owner, via="cli")
+            cases[title] = case
             # Administrators see the demonstration (in real work they see only cases they are members of).
             for admin in User.objects.filter(role=Role.ADMIN, is_active=True) if owner.is_supervisor else []:
                 actions.do_grant_membership(case, admin, acting_user=owner, via="cli")
@@ -188,16 +212,200 @@ def load_demo() -> dict:
                     requested_state=requested, legal_basis=basis, legal_basis_instrument=instrument,
                     urgency=urgency, urgency_reason="person in custody or evidence at risk" if urgency != "normal" else "",
                     notice_action=notice_action, acting_user=owner, via="cli")
+                requests_by_subject[subject] = req
                 n_requests += 1
                 pairs.add((requesting, requested))
                 for transition, days_ago in steps:
                     actions.do_transition_request(req, transition, acting_user=owner, via="cli",
                                                   effective_date=today - dt.timedelta(days=days_ago),
-                                                  comment="Recorded in the demonstration workspace.")
+                                                  comment="Recorded in the demonstration workspace.",
+                                                  override_reason=HISTORY_OVERRIDE)
             actions.do_add_task(case, title="Review the file and plan next steps", acting_user=owner,
                                 due=today + dt.timedelta(days=(i * 3) % 20 - 4), assignee=owner, via="cli")
             actions.do_add_note(case, text="Demonstration case: all people and companies are fictional.",
                                 acting_user=owner, via="cli")
+    with transaction.atomic():
+        showcase = _showcase(users, cases, requests_by_subject, today)
     countries = {c for p in pairs for c in p}
     return {"cases": len(CASES), "requests": n_requests, "country_pairs": len(pairs), "countries": len(countries),
-            "users": [u[0] for u in DEMO_USERS], "password": DEMO_PASSWORD}
+            "users": [u[0] for u in DEMO_USERS], "password": DEMO_PASSWORD, **showcase}
+
+
+# --- every capability in use, and something to do for each account ------------------------------------
+
+# A complete extradition request drafted in the builder (Kenya to Uganda), waiting for the prosecutor.
+COMPLETE_DRAFT = {
+    "requesting_authority": "Office of the Director of Public Prosecutions, International Cooperation Desk, "
+                            "Nairobi (fictional address: 1 Example Road)",
+    "requested_authority": "Ministry of Justice and Constitutional Affairs, Kampala (central authority)",
+    "contact_point": "Cheikh Diallo, International Cooperation Unit, +254 20 000 0000, cooperation@odpp.example",
+    "offences": "Dealing in trophies of an endangered species (Wildlife Conservation and Management Act 2013, "
+                "s. 92); money laundering (Proceeds of Crime and Anti-Money Laundering Act 2009, s. 3)",
+    "offence_time_place": "January to March 2026, Port of Mombasa, Kenya",
+    "participation": "Bought 412 kg of raw ivory in Uganda, arranged its concealment in a timber container and "
+                     "paid the port handlers in Mombasa; the payments are traced to his accounts.",
+    "legal_provisions": "Wildlife Conservation and Management Act 2013, s. 92: dealing in trophies of an "
+                        "endangered species is punishable by life imprisonment or a fine of at least "
+                        "KES 20 million, or both.",
+    "max_penalty": "Life imprisonment",
+    "warrant": "Warrant of arrest of the Chief Magistrate's Court, Mombasa, 2026-04-02, no. 118/2026 (fictional)",
+    "person_location": "Believed to live in Kampala, Uganda",
+    "signatory": "Patience Okafor",
+    "signatory_title": "Senior Prosecution Counsel",
+    "place": "Nairobi",
+}
+
+# An EAW to Poland begun in the builder: the warrant, penalty, participation and signatory are still missing,
+# and the Polish translation has not been ordered.
+INCOMPLETE_DRAFT = {
+    "requesting_authority": "Staatsanwaltschaft Frankfurt am Main (fictional desk), Economic Crime Division",
+    "offences": "Commercial fraud (§ 263(3) StGB); money laundering (§ 261 StGB)",
+    "offence_time_place": "2021 to 2024, Frankfurt am Main and online",
+}
+
+# What Poland's bank returned under the EIO (a digital exhibit: hashed and encrypted at rest).
+STATEMENTS_CSV = (b"date,account,amount_eur,counterparty\n"
+                  b"2021-03-02,PL61109010140000071219812874,25000.00,Fictional Pension Plan GmbH\n"
+                  b"2021-03-05,PL61109010140000071219812874,-24800.00,Fictional Holding Sp. z o.o.\n"
+                  b"2022-07-19,PL61109010140000071219812874,48000.00,Fictional Pension Plan GmbH\n")
+
+REDRESS_OVERDUE_DAYS = 40  # an EU-LED access request received 40 days ago: its one-month clock has run out
+
+
+def _find(mapping: dict, prefix: str):
+    return next(v for k, v in mapping.items() if k.startswith(prefix))
+
+
+def _ensure_evidence_key() -> None:
+    """The evidence master key, created once in the data folder as `comity init` does (unless the
+    environment provides it)."""
+    if evidence_keys.uses_env() or evidence_keys.keyring_path().exists():
+        return
+    try:
+        evidence_keys.init_master_key()
+    except FileExistsError:  # another process created it meanwhile
+        pass
+
+
+def _showcase(users: dict, cases: dict, requests: dict, today: dt.date) -> dict:
+    """Evidence with custody, builder drafts, assessments, redress, a protected witness, retention, and a
+    task or decision waiting for each account. Every write is an action, as in real work."""
+    sup, cw, pros, dfc, ovs = (users["s.martin"], users["c.diallo"], users["p.okafor"], users["d.novak"],
+                               users["o.lindqvist"])
+    harbour, fraud = _find(cases, "Operation Harbour Lights"), _find(cases, "Müller-Kowalski")
+    witness_case, geneva = _find(cases, "Buenos Aires kidnapping"), _find(cases, "Geneva private-bank")
+    red_notice = _find(cases, "Red Notice challenge")
+    eaw_es, eio_pl = _find(requests, "Surrender of M.-A. Verdier"), _find(requests, "Bank records for accounts")
+    eaw_pl, ug = _find(requests, "Surrender of J. Kowalczyk-Baum"), _find(requests, "Extradition of M. Kato-Ssebunya")
+    us, ccf = _find(requests, "Extradition of K. B. Ashcroft"), _find(requests, "Request to delete the Red Notice")
+    cli = {"via": "cli"}
+
+    # Evidence: a phone seized at the arrest in Spain (physical, sealed, handed to the prosecutor, examined)
+    # and the bank statements Poland returned under the EIO (digital: hashed and encrypted at rest).
+    _ensure_evidence_key()
+    phone = evidence.do_register_evidence(
+        harbour, kind="physical", title="Mobile phone seized at the arrest", acting_user=cw,
+        description="Black smartphone in a sealed evidence bag, handed over with the surrendered person.",
+        seal_numbers="GC-ALG-2026-0415", location="Evidence store, Central Authority, shelf B3",
+        source_request=eaw_es, providing_state="ES", providing_authority="Guardia Civil, Algeciras (fictional unit)",
+        date_obtained=today - dt.timedelta(days=10), legal_basis="Framework Decision 2002/584/JHA Art 29",
+        speciality=True, purpose_limitation="Only for the prosecution of the surrendered person for drug trafficking.",
+        place="Central Authority mail room", **cli)
+    evidence.do_record_custody_event(phone, kind="sealed", at=timezone.now(), place="Evidence store",
+                                     reason="Inventory done; resealed under seal GC-ALG-2026-0415-B.",
+                                     acting_user=cw, **cli)
+    evidence.do_record_custody_event(phone, kind="transferred", at=timezone.now(), place="Evidence store",
+                                     reason="Handed to the prosecutor for forensic examination.", from_user=cw,
+                                     to_user=pros, acting_user=cw, **cli)
+    evidence.do_record_custody_event(phone, kind="examined", at=timezone.now(), place="Digital forensics lab",
+                                     reason="Messages extracted under the examining judge's order; resealed.",
+                                     acting_user=pros, **cli)
+    statements = evidence.do_register_evidence(
+        fraud, kind="digital", title="Bank statements returned by Poland", acting_user=cw,
+        upload=SimpleUploadedFile("statements-2021-2024.csv", STATEMENTS_CSV, content_type="text/csv"),
+        source_request=eio_pl, providing_state="PL", providing_authority="Prokuratura Regionalna (fictional)",
+        date_obtained=today - dt.timedelta(days=7), legal_basis="Directive 2014/41/EU (EIO)", speciality=True,
+        purpose_limitation="Only in the German fraud proceedings.", onward_disclosure_needs_consent=True,
+        place="Secure mailbox of the Central Authority", **cli)
+    evidence.do_record_custody_event(statements, kind="copied", at=timezone.now(), place="Analysis workstation",
+                                     reason="Working copy for the financial analyst; the original stays sealed.",
+                                     acting_user=cw, **cli)
+
+    # Builder: a complete extradition request waiting for the prosecutor's decision, and an EAW half done.
+    complete = builder.do_start_draft(ug, measure="extradition", acting_user=cw, **cli)
+    complete = builder.do_save_draft(complete, changes=COMPLETE_DRAFT, acting_user=cw, **cli)
+    incomplete = builder.do_start_draft(eaw_pl, measure="extradition", acting_user=cw, **cli)
+    incomplete = builder.do_save_draft(incomplete, changes=INCOMPLETE_DRAFT, acting_user=cw, **cli)
+
+    # Assessments: counsel's Red Notice check (persecution of a journalist) and the prosecutor's extradition check.
+    do_save_assessment(ccf, acting_user=dfc, via="cli", facts={
+        "kind": "red_notice", "requesting_state": "TR", "date": today.isoformat(), "purpose": "prosecution",
+        "person": {"nationalities": ["TR"]}, "risks": {"persecution": True},
+        "offences": [{"description": "membership of an armed organisation, alleged from the person's newspaper "
+                                     "articles", "political": True}]})
+    do_save_assessment(us, acting_user=pros, via="cli", facts={
+        "kind": "extradition", "requesting_state": "GB", "requested_state": "US", "date": today.isoformat(),
+        "purpose": "prosecution", "person": {"nationalities": ["US"]},
+        "offences": [{"description": "ransomware attack on a hospital trust (computer misuse, blackmail)",
+                      "max_penalty_months": 168, "criminal_in_requested": True}]})
+
+    # Redress: an overdue access request forwarded by the supervisory authority, counsel's CCF request,
+    # and one decided in time.
+    led = oversight.do_file_redress(
+        requester_name="Data Protection Supervisory Authority (indirect access)", requester_capacity="dpo",
+        person_described="A data subject who believes the fraud investigation holds data about them "
+                         "(name on the authority's file, fictional).",
+        kind="access", regime="EU-LED", received=today - dt.timedelta(days=REDRESS_OVERDUE_DAYS),
+        details="Forwarded under the Law Enforcement Directive Art 17 (indirect exercise of rights).",
+        case_references=[fraud.reference], acting_user=ovs, **cli)
+    ccf_matter = oversight.do_file_redress(
+        requester_name="Daria Novak, counsel", requester_capacity="counsel",
+        person_described="Elif Demir (fictional), journalist, subject of the Red Notice",
+        kind="deletion", regime="INTERPOL-CCF", received=today - dt.timedelta(days=20),
+        details="Deletion of the data held about the client: the notice targets her reporting.",
+        case_references=[red_notice.reference], acting_user=dfc, **cli)
+    decided = oversight.do_file_redress(
+        requester_name="Fictional person (access to own data)", requester_capacity="person",
+        person_described="The account holder named in the Costa del Sol file (fictional).", kind="access",
+        regime="national", received=today - dt.timedelta(days=50), acting_user=cw, **cli)
+    oversight.do_decide_redress(decided, decision="partly_granted", decided_on=today - dt.timedelta(days=30),
+                                reasons="Access given to the identity data; the investigative file is withheld "
+                                        "while proceedings are pending.", acting_user=sup, **cli)
+
+    # A protected witness, and the caseworker's request to unseal the identity: four eyes, the supervisor decides.
+    w7 = oversight.do_register_protected_person(
+        witness_case, pseudonym="W-7", role="witness", acting_user=cw, **cli,
+        true_identity="Laura Beatriz Ocampo (fictional), born 1988, resident in Madrid")
+    unseal = oversight.do_request_unsealing(
+        w7, purpose="To arrange the videoconference hearing with the court's witness-protection officer",
+        acting_user=cw, **cli)
+
+    # Retention: Switzerland's condition that its bank data be destroyed by a date now passed.
+    oversight.do_record_undertaking(
+        geneva, kind="by_date", dispose_by=today - dt.timedelta(days=15), acting_user=sup, **cli,
+        text="Condition of transmission set by the Swiss Federal Office of Justice: bank data to be destroyed "
+             "once the return agreement is signed.")
+
+    # Approvals: the complete request waits for a decider (the prosecutor and the supervisor of the case); the
+    # incomplete EAW was returned to the caseworker with what must change.
+    awaiting = actions.do_ask_for_approval(ug, acting_user=cw, **cli,
+                                           message="Draft complete; Uganda accepts English, so no translation.")
+    asked = actions.do_ask_for_approval(eaw_pl, acting_user=cw, **cli, message="Can this go to Poland today?")
+    actions.do_decide_approval(asked, decision="return", acting_user=sup, **cli,
+                               comment="Not yet: the warrant, the penalty and the signatory are missing, and the "
+                                       "EAW must be sent in Polish.")
+
+    # Something to do for each account when it signs in.
+    actions.do_add_task(fraud, title=f"Complete the EAW draft {eaw_pl.reference} and order the Polish translation",
+                        due=today - dt.timedelta(days=1), assignee=cw, request=eaw_pl, acting_user=sup, **cli)
+    actions.do_add_task(witness_case, title="Decide on the request to unseal witness W-7 (four eyes)",
+                        due=today, assignee=sup, acting_user=sup, **cli)
+    actions.do_add_task(fraud, title=f"Answer or extend redress matter {led.reference} (access request, overdue)",
+                        due=led.due, assignee=sup, acting_user=sup, **cli)
+    actions.do_add_task(red_notice, title=f"Send the CCF the client's articles for {ccf_matter.reference}",
+                        due=today + dt.timedelta(days=5), assignee=dfc, request=ccf, acting_user=dfc, **cli)
+    return {"evidence_items": 2, "drafts": {"complete": complete.request.reference,
+                                             "incomplete": incomplete.request.reference},
+            "redress_matters": [led.reference, ccf_matter.reference, decided.reference],
+            "protected_persons": 1, "unsealing_requests_pending": 1 if unseal else 0,
+            "approval_awaiting": awaiting.request.reference}

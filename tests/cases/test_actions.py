@@ -60,9 +60,10 @@ def test_transition_moves_status_records_history_and_starts_the_article_16_clock
     assert ev.new_values["status"] == "provisionally_arrested"
 
 
-def test_receiving_the_formal_request_meets_the_provisional_arrest_clocks(extradition, supervisor):
+def test_receiving_the_formal_request_meets_the_provisional_arrest_clocks(extradition, supervisor, ready_draft):
     actions.do_transition_request(extradition, "request_provisional_arrest", acting_user=supervisor)
     actions.do_transition_request(extradition, "record_provisional_arrest", acting_user=supervisor)
+    ready_draft(extradition)
     actions.do_transition_request(extradition, "submit_formal_request", acting_user=supervisor)
     assert set(Deadline.objects.filter(request=extradition).values_list("status", flat=True)) == {"met"}
 
@@ -263,20 +264,24 @@ def test_no_legal_basis_still_allows_the_request_but_records_none(case, supervis
     assert actions.legal_basis_options("extradition", "US", "CN").reason
 
 
-def test_a_guard_blocks_a_transition_with_its_reason(case, supervisor, monkeypatch):
-    from comity.cases import guards
+def test_a_guard_blocks_a_transition_with_its_reason(case, supervisor, ready_draft):
+    """Sending waits for the translations the requested State needs (the builder's guard)."""
+    from comity.builder import actions as builder
 
-    monkeypatch.setitem(guards.GUARDS, "translations_done", lambda req: "the French translation is not done")
     req = actions.do_create_request(case, kind="mla", direction="outgoing", subject="records",
                                     requesting_state="DE", requested_state="FR", acting_user=supervisor)
+    draft = ready_draft(req, "records")
     actions.do_transition_request(req, "approve", acting_user=supervisor)
+    builder.do_set_required_languages(draft, languages=["fr"], acting_user=supervisor)
     with pytest.raises(InvalidInput) as e:
         actions.do_transition_request(req, "send", acting_user=supervisor)
-    assert "French translation is not done" in e.value.errors["transition"]
+    assert "translations not done: fr (needed)" in e.value.errors["transition"]
     req.refresh_from_db()
     assert req.status == "approved"
-    monkeypatch.setitem(guards.GUARDS, "translations_done", lambda req: None)
+    builder.do_set_required_languages(draft, languages=[], acting_user=supervisor)
     actions.do_transition_request(req, "send", acting_user=supervisor)
+    req.refresh_from_db()
+    assert req.status == "sent"
 
 
 def test_the_permanent_audit_log_carries_no_personal_data(case, supervisor, extradition):

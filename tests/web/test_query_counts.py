@@ -33,7 +33,9 @@ def _count(client, url):
 
 
 # Pinned counts: a change that adds a query per row makes these fail.
-PINNED = {"/": 9, "/cases/": 9, "case": 21}  # case page: +2 for the Merkle append of its access event
+# case page: +2 for the Merkle append of its access event, +1 for its closing/reopening history;
+# dashboard: +1 for the approvals awaiting the user's decision and those returned to them (one query).
+PINNED = {"/": 10, "/cases/": 9, "case": 22}
 
 
 @pytest.mark.parametrize("page", ["/", "/cases/", "case"])

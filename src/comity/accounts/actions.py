@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from comity import audit
-from comity.accounts.models import PersonalAccessToken, Role, TokenScope, User, hash_token
+from comity.accounts.models import PersonalAccessToken, Role, TokenScope, Unit, User, hash_token
 from comity.cases.validation import text_error
 from comity.errors import InvalidInput, NotAllowed
 
@@ -19,8 +19,8 @@ TOKEN_PREFIX = "cmt_"
 
 
 def do_create_user(*, username: str, password: str, role: str, email: str = "", first_name: str = "",
-                   last_name: str = "", organisation: str = "", acting_user: User | None = None,
-                   via: str = "cli") -> User:
+                   last_name: str = "", organisation: str = "", unit: Unit | None = None,
+                   acting_user: User | None = None, via: str = "cli") -> User:
     """Create an account. From the web or API only an administrator may; the CLI acts as the operator."""
     if acting_user is not None and acting_user.role != Role.ADMIN:
         raise NotAllowed("Only an administrator may create accounts.")
@@ -40,11 +40,12 @@ def do_create_user(*, username: str, password: str, role: str, email: str = "", 
         raise InvalidInput(errors)
     with transaction.atomic():
         user = User(username=username, email=email, first_name=first_name, last_name=last_name, role=role,
-                    organisation=organisation, is_staff=(role == Role.ADMIN), is_superuser=(role == Role.ADMIN))
+                    organisation=organisation, unit=unit, is_staff=(role == Role.ADMIN),
+                    is_superuser=(role == Role.ADMIN))
         user.set_password(password)
         user.save()
         audit.record("account.created", actor=acting_user, obj=user, category="security", via=via,
-                     new={"username": username, "role": role})
+                     new={"username": username, "role": role, "unit": getattr(unit, "pk", None)})
     return user
 
 
@@ -141,3 +142,38 @@ def do_reset_second_factor(user: User, *, acting_user: User, via: str = "web") -
         removed = Authenticator.objects.filter(user=user).delete()[0]
         audit.record("account.mfa_reset", actor=acting_user, obj=user, category="security", via=via,
                      new={"username": user.username, "authenticators_removed": removed})
+
+
+# --- organisational units -----------------------------------------------------------------------------
+
+def do_create_unit(*, name: str, acting_user: User | None = None, via: str = "web") -> Unit:
+    """Define an organisational unit (a central authority, a prosecution office). Administrators only."""
+    if acting_user is not None and acting_user.role != Role.ADMIN:
+        raise NotAllowed("Only an administrator may define units.")
+    error = text_error(name, required=True, max_length=200)
+    if not error and Unit.objects.filter(name__iexact=name.strip()).exists():
+        error = f"a unit called {name.strip()!r} exists already"
+    if error:
+        raise InvalidInput({"name": error})
+    with transaction.atomic():
+        unit = Unit.objects.create(name=name.strip())
+        audit.record("unit.created", actor=acting_user, obj=unit, category="security", via=via,
+                     new={"unit": unit.pk})
+    return unit
+
+
+def do_set_unit(user: User, *, unit: Unit | None, acting_user: User | None = None, via: str = "web") -> User:
+    """Put a user in a unit (or in none). Their supervisors see the unit's cases; the cases they open
+    belong to it. Cases they already hold keep their unit."""
+    if acting_user is not None and acting_user.role != Role.ADMIN:
+        raise NotAllowed("Only an administrator may change a user's unit.")
+    new_id = getattr(unit, "pk", None)
+    if user.unit_id == new_id:
+        raise InvalidInput({"unit": f"{user.username} is already {'in that unit' if unit else 'in no unit'}"})
+    with transaction.atomic():
+        old = user.unit_id
+        user.unit = unit
+        user.save(update_fields=["unit"])
+        audit.record("account.unit_set", actor=acting_user, obj=user, category="security", via=via,
+                     old={"unit": old}, new={"username": user.username, "unit": new_id})
+    return user

@@ -17,16 +17,41 @@ class Role(models.TextChoices):
     OVERSIGHT = "oversight", "Oversight body / data-protection officer"
 
 
+class Unit(models.Model):
+    """An organisational unit: a ministry's central authority, a prosecution office, a police cooperation
+    desk. Each user belongs to at most one; a case belongs to its creator's unit, and the unit's
+    supervisors may see its case list and join its cases (audited, with a stated reason)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+DECIDER_ROLES = ("prosecutor", "supervisor", "admin")
+
+
 class User(AbstractUser):
     """A person who signs in. The role decides what they may do; case membership decides what they see."""
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CASEWORKER)
     organisation = models.CharField(max_length=200, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 of the user's authority")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
 
     @property
     def is_supervisor(self) -> bool:
         return self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+    @property
+    def is_decider(self) -> bool:
+        """Prosecutors and supervisors (and administrators) take the decisions of a lifecycle: approve,
+        submit, refuse, withdraw."""
+        return self.role in DECIDER_ROLES
 
     @property
     def is_oversight(self) -> bool:

@@ -98,6 +98,11 @@ class Lifecycle:
     def state_label(self, status: str) -> str:
         return self.states.get(status, status)
 
+    def is_irreversible(self, t: Transition) -> bool:
+        """A step into a terminal status (withdraw, close, refuse) cannot be undone: the UI asks for
+        confirmation and the action for a reason."""
+        return t.target in self.terminal
+
 
 def _fail(kind: str, where: str, reason: str):
     raise LifecycleError(f"{DATA.name}: {kind}: {where}: {reason}")
@@ -176,6 +181,7 @@ def _parse(kind: str, raw: dict) -> Lifecycle:
 def parse_lifecycles(text: str) -> dict[str, Lifecycle]:
     raw = yaml.safe_load(text) or {}
     raw.pop("roles", None)
+    raw.pop("checks", None)
     return {kind: _parse(kind, spec) for kind, spec in raw.items()}
 
 

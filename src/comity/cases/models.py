@@ -48,6 +48,17 @@ class CaseQuerySet(models.QuerySet):
             return self.none()
         return self.filter(memberships__user=user, memberships__revoked_at__isnull=True)
 
+    def listed_for(self, user):
+        """The case list: the user's own cases and, for a supervisor, every case of their unit (which they
+        may join, with a stated reason, but not read before). Each row says whether the user is a member."""
+        if not user.is_authenticated:
+            return self.none()
+        mine = CaseMembership.objects.filter(case=models.OuterRef("pk"), user=user, revoked_at__isnull=True)
+        scope = Q(pk__in=CaseMembership.objects.filter(user=user, revoked_at__isnull=True).values("case_id"))
+        if user.is_supervisor and user.unit_id:
+            scope |= Q(unit_id=user.unit_id)
+        return self.filter(scope).annotate(is_member=models.Exists(mine))
+
 
 class Case(models.Model):
     class State(models.TextChoices):
@@ -58,6 +69,8 @@ class Case(models.Model):
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
+    unit = models.ForeignKey("accounts.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
+                             help_text="The creator's unit when the case was opened")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -72,12 +85,23 @@ class Case(models.Model):
 
 
 class CaseMembership(models.Model):
-    """Membership of a case's compartment. Granted and revoked by a supervisor; never deleted."""
+    """Membership of a case's compartment; never deleted. Granted by a supervisor, by the case's creator to
+    a colleague of their unit, or taken by a supervisor (or a decider asked for approval) of the case's
+    unit who joins it with a stated reason."""
+
+    class Basis(models.TextChoices):
+        CREATOR = "creator", "opened the case"
+        GRANTED = "granted", "granted by a supervisor"
+        INVITED = "invited", "invited by the case's creator"
+        JOINED = "joined", "joined as supervisor of the unit"
+        APPROVAL = "approval", "joined to decide on an approval"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     granted_at = models.DateTimeField(auto_now_add=True)
+    basis = models.CharField(max_length=10, choices=Basis.choices, default=Basis.GRANTED)
+    reason = models.TextField(blank=True, help_text="The reason stated when joining (erased on disposal)")
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -198,6 +222,7 @@ class Entity(models.Model):
     role = models.CharField(max_length=100, blank=True, help_text="Role in the case, e.g. suspect, witness, account holder")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    corrected_at = models.DateTimeField(null=True, blank=True, help_text="Last correction (see Revision)")
 
     class Meta:
         ordering = ["schema", "caption"]
@@ -241,9 +266,86 @@ class Note(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+    corrected_at = models.DateTimeField(null=True, blank=True, help_text="Last correction (see Revision)")
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class CaseStateChange(models.Model):
+    """A case closed or reopened, with the reason given. Closing ends the proceedings, which starts the
+    retention period (comity.oversight); the reason is free text, so it lives here (erased on disposal)
+    and the audit event only says that one was given."""
+
+    class Action(models.TextChoices):
+        CLOSED = "closed", "Closed"
+        REOPENED = "reopened", "Reopened"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="state_changes")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    reason = models.TextField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+
+class ApprovalRequest(models.Model):
+    """A caseworker's request that the deciders (prosecutors, supervisors) of the case's unit approve an
+    outgoing request: an item in their "Awaiting your decision" queue until one of them decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting a decision"
+        APPROVED = "approved", "Approved"
+        RETURNED = "returned", "Returned for changes"
+        CANCELLED = "cancelled", "No longer needed"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="approval_requests")
+    request = models.ForeignKey(CooperationRequest, on_delete=models.CASCADE, related_name="approval_requests")
+    unit = models.ForeignKey("accounts.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField()
+    message = models.TextField(blank=True, help_text="What the asker wants the decider to know (erased on disposal)")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["request"], condition=Q(status="pending"),
+                                               name="one_pending_approval_per_request")]
+
+
+class Revision(models.Model):
+    """The previous values of a party, note or task that was corrected or removed. They are personal data,
+    so they live here (erased with the case's other personal data on disposal) and the audit event
+    carries only the field names and a SHA-256 of the previous values."""
+
+    class Target(models.TextChoices):
+        ENTITY = "entity", "Party or entity"
+        NOTE = "note", "Note"
+        TASK = "task", "Task"
+
+    class Action(models.TextChoices):
+        CORRECTED = "corrected", "Corrected"
+        REMOVED = "removed", "Removed"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="revisions")
+    target = models.CharField(max_length=10, choices=Target.choices)
+    target_id = models.PositiveBigIntegerField()
+    action = models.CharField(max_length=10, choices=Action.choices)
+    previous = models.JSONField(help_text="The values before the change")
+    changed = models.JSONField(default=list, help_text="The fields that changed")
+    reason = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["case", "target", "target_id"])]
 
 
 class Task(models.Model):
@@ -257,6 +359,7 @@ class Task(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    corrected_at = models.DateTimeField(null=True, blank=True, help_text="Last correction (see Revision)")
 
     class Meta:
         ordering = ["due", "id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from comity.accounts.models import Unit
 from comity.cases.ftm import SCHEMA_LABELS
 from comity.cases.models import Direction, NoticeAction, RequestKind, RequestLink, Urgency
 from comity.web.fields import StateField
@@ -39,6 +40,10 @@ class TransitionForm(forms.Form):
     transition = forms.CharField(widget=forms.HiddenInput)
     effective_date = forms.DateField(required=False, widget=_DATE, help_text="The day it happened (default today)")
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    override_reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                                      label="Reason to override the checks",
+                                      help_text="A prosecutor or supervisor may take the step although checks fail")
+    confirm = forms.BooleanField(required=False, label="I understand that this step cannot be undone")
 
 
 class EntityForm(forms.Form):
@@ -81,7 +86,84 @@ class LinkForm(forms.Form):
 
 
 class MembershipForm(forms.Form):
-    username = forms.CharField(max_length=150)
+    username = forms.CharField(max_length=150, label="Colleague (username)",
+                               widget=forms.TextInput(attrs={"list": "colleagues", "autocomplete": "off"}))
+
+
+class ReasonForm(forms.Form):
+    """A stated reason (joining, closing or reopening a case)."""
+
+    reason = forms.CharField(label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Recorded with the step (at least 10 characters)")
+
+
+class CloseCaseForm(ReasonForm):
+    confirm = forms.BooleanField(required=False, label="I confirm: the proceedings have ended, and the retention "
+                                                       "period of the case's data starts today")
+
+
+class JoinCaseForm(forms.Form):
+    reason = forms.CharField(label="Why you join the case", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Recorded with your membership (at least 10 characters)")
+
+
+class AskApprovalForm(forms.Form):
+    message = forms.CharField(label="Message to the deciders (optional)", required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecideApprovalForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("return", "Return for changes")],
+                                 widget=forms.HiddenInput)
+    comment = forms.CharField(label="Comment", required=False, max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 2}),
+                              help_text="Required to return it: say what must change")
+    override_reason = forms.CharField(label="Reason to override the checks", required=False, max_length=2000,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EntityCorrectionForm(forms.Form):
+    """The properties the case page edits; properties it does not show stay as they are."""
+
+    name = forms.CharField(max_length=300, required=False)
+    role = forms.CharField(max_length=100, required=False, help_text="e.g. suspect, witness, account holder")
+    birthDate = forms.CharField(required=False, label="Birth date", help_text="YYYY-MM-DD (persons)")
+    nationality = StateField(required=False, label="Nationality", help_text="Persons: choose the State from the list")
+    country = StateField(required=False, label="Country", help_text="Choose the State from the list")
+    iban = forms.CharField(required=False, max_length=40, label="IBAN", help_text="bank accounts")
+    bankName = forms.CharField(required=False, max_length=200, label="Bank")
+    full = forms.CharField(required=False, max_length=500, label="Full address", help_text="addresses")
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(required=False, max_length=2000, label="Reason for the correction (optional)")
+
+    PROPS = ("name", "birthDate", "nationality", "country", "iban", "bankName", "full", "notes")
+
+
+class RemoveEntityForm(forms.Form):
+    reason = forms.CharField(label="Why the party is removed", max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}), help_text="At least 10 characters")
+    confirm = forms.BooleanField(required=False, label="I confirm the removal (what it held is kept in the case's "
+                                                       "history until disposal)")
+
+
+class NoteCorrectionForm(forms.Form):
+    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 4}))
+    reason = forms.CharField(required=False, max_length=2000, label="Reason for the correction (optional)")
+
+
+class TaskCorrectionForm(forms.Form):
+    title = forms.CharField(max_length=200, label="Task")
+    due = forms.DateField(required=False, widget=_DATE, label="Due")
+    reason = forms.CharField(required=False, max_length=2000, label="Reason for the correction (optional)")
+
+
+class UnitForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Unit name",
+                           help_text="e.g. Central Authority, International Cooperation Unit")
+
+
+class UserUnitForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=Unit.objects.all(), required=False, empty_label="(no unit)")
 
 
 class TokenForm(forms.Form):
@@ -99,5 +181,7 @@ class UserForm(forms.Form):
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(required=False)
     organisation = forms.CharField(max_length=200, required=False)
+    unit = forms.ModelChoiceField(queryset=Unit.objects.all(), required=False, empty_label="(no unit)",
+                                  help_text="Supervisors see and may join the cases of their unit")
     password = forms.CharField(widget=forms.PasswordInput, help_text="At least 12 characters; the person sets up "
                                                                      "their second factor at first sign-in")

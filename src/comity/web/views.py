@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pycountry
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -15,25 +16,57 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from comity.accounts import actions as account_actions
-from comity.accounts.models import PersonalAccessToken, Role, User
-from comity.cases import actions
-from comity.cases.access import PurposeRequired, grant_oversight, reading_purpose
+from comity.accounts.models import PersonalAccessToken, Role, Unit, User
+from comity.cases import actions, ftm, guards
+from comity.cases.access import MEMBER_PURPOSE, PurposeRequired, grant_oversight, reading_purpose
 from comity.cases.lifecycle import lifecycles
-from comity.cases.models import (Case, CaseMembership, CooperationRequest, Deadline, Document, Entity,
-                                 Note, RequestKind, RequestLink, Task, Transition)
+from comity.cases.models import (
+    ApprovalRequest,
+    Case,
+    CaseMembership,
+    CaseStateChange,
+    CooperationRequest,
+    Deadline,
+    Document,
+    Entity,
+    Note,
+    RequestKind,
+    RequestLink,
+    Revision,
+    Task,
+    Transition,
+)
 from comity.cases.validation import country_name
 from comity.errors import InvalidInput, NotAllowed, NotFound
 from comity.web import forms
 
-import pycountry
-
 COUNTRIES = sorted(((c.alpha_2, getattr(c, "common_name", c.name)) for c in pycountry.countries), key=lambda x: x[1])
+
+
+# How the actions' field names read to a person, where the form shows no field of that name.
+FIELD_WORDS = {"case": "The case", "user": "The colleague", "transition": "This step", "request": "The request",
+               "approval": "The approval", "properties": "The party", "decision": "The decision",
+               "confirm": "Confirmation", "draft": "The draft"}
+ERROR_FIELD = {"user": "username"}  # an action's field -> the form field that holds it
 
 
 def _apply_errors(form, exc: InvalidInput) -> None:
     for field, reason in exc.errors.items():
         name = field.split(".")[-1]
-        form.add_error(name if name in form.fields else None, f"{field}: {reason}" if name not in form.fields else reason)
+        name = ERROR_FIELD.get(name, name) if ERROR_FIELD.get(name) in form.fields else name
+        if name in form.fields:
+            form.add_error(name, reason)
+        else:
+            form.add_error(None, f"{FIELD_WORDS.get(field, field.replace('_', ' ').capitalize())}: {reason}")
+
+
+def _errors_text(form) -> str:
+    """A form's errors in one line, each named by the field's label as the user sees it."""
+    parts = []
+    for name, errs in form.errors.items():
+        label = form.fields[name].label or name.replace("_", " ").capitalize() if name in form.fields else ""
+        parts.append(f"{label}: {' '.join(errs)}" if label else " ".join(errs))
+    return "; ".join(parts)
 
 
 def _case_or_404(pk) -> Case:
@@ -59,13 +92,52 @@ def _reading(request, case: Case):
 
 
 @login_required
-def dashboard(request):
+def dashboard(request, decide_form=None, decide_pk=None):
     rows = actions.deadline_rows(request.user)
     today = timezone.localdate()
+    queue, returned = actions.approval_items(request.user)
+    member_of = set(Case.objects.visible_to(request.user).filter(
+        pk__in=[a.case_id for a in queue]).values_list("pk", flat=True)) if queue else set()
+    awaiting = []
+    for a in queue:
+        step = actions.approval_step(a.request)
+        failing = guards.failing(step.guards, a.request) if step else {}
+        form = decide_form if decide_pk == a.pk else None
+        awaiting.append({"a": a, "member": a.case_id in member_of, "checks": list(failing.values()),
+                         "form": form or forms.DecideApprovalForm(initial={"decision": "approve"})})
     return render(request, "dashboard.html", {
         "rows": rows, "today": today, "overdue": sum(1 for r in rows if r["overdue"]),
         "open_cases": Case.objects.visible_to(request.user).filter(state=Case.State.OPEN).count(),
+        "awaiting": awaiting, "returned": returned,
+        "is_decider": request.user.role in ("prosecutor", "supervisor", "admin"),
     })
+
+
+@login_required
+@require_POST
+def approval_decide(request, pk):
+    """Approve or return a request from the "Awaiting your decision" queue."""
+    approval = ApprovalRequest.objects.select_related("case", "request").filter(pk=pk).first() or _raise404()
+    form = forms.DecideApprovalForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.do_decide_approval(approval, decision=d["decision"], comment=d.get("comment") or "",
+                                       override_reason=d.get("override_reason") or "", acting_user=request.user)
+            if d["decision"] == "approve":
+                messages.success(request, f"{approval.request.reference} is approved for sending.")
+            else:
+                messages.success(request, f"{approval.request.reference} is returned to {approval.asked_by.username}.")
+            return redirect("dashboard")
+        except NotFound:
+            raise Http404("Not found.") from None
+        except InvalidInput as e:
+            _apply_errors(form, e)
+        except NotAllowed as e:
+            form.add_error(None, str(e))
+    resp = dashboard(request, decide_form=form, decide_pk=approval.pk)
+    resp.status_code = 400
+    return resp
 
 
 @login_required
@@ -76,8 +148,12 @@ def case_list(request):
         if found is not None:
             return redirect("case_purpose", pk=found.pk)
         messages.error(request, f"No case has the reference {request.GET['reference'].strip()!r}.")
-    qs = Case.objects.visible_to(request.user)
-    f = {k: request.GET.get(k, "").strip() for k in ("state", "kind", "country", "status", "q")}
+    qs = Case.objects.listed_for(request.user).select_related("unit")
+    f = {k: request.GET.get(k, "").strip() for k in ("state", "kind", "country", "status", "q", "scope")}
+    if f["scope"] == "mine":
+        qs = qs.filter(is_member=True)
+    elif f["scope"] == "unit":
+        qs = qs.filter(is_member=False)
     if f["state"]:
         qs = qs.filter(state=f["state"])
     req_filter = Q()
@@ -91,16 +167,22 @@ def case_list(request):
     if req_filter:
         qs = qs.filter(pk__in=CooperationRequest.objects.filter(req_filter).values("case_id"))
     if f["q"]:
-        qs = qs.filter(Q(title__icontains=f["q"]) | Q(reference__icontains=f["q"]))
+        # Titles are searched only in the user's own cases: a unit's other cases show their reference only.
+        qs = qs.filter(Q(title__icontains=f["q"], is_member=True) | Q(reference__icontains=f["q"]))
     qs = qs.order_by("-updated_at", "-id").prefetch_related(
         Prefetch("requests", queryset=CooperationRequest.objects.only(
             "id", "case_id", "kind", "status", "requesting_state", "requested_state", "reference", "direction")))
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    statuses = sorted({s for lc in lifecycles().values() for s in lc.states})
+    labels = {}
+    for lc in lifecycles().values():
+        for code, label in lc.states.items():
+            labels.setdefault(code, label)
+    statuses = sorted(labels.items(), key=lambda kv: kv[1].lower())
     query = {k: v for k, v in f.items() if v}
     return render(request, "case_list.html", {
         "page": page, "filters": f, "kinds": RequestKind.choices, "statuses": statuses,
         "states": Case.State.choices, "is_oversight": request.user.role == Role.OVERSIGHT,
+        "unit_supervisor": request.user.is_supervisor and request.user.unit_id is not None,
         "query": "&".join(f"{k}={v}" for k, v in query.items())})
 
 
@@ -118,15 +200,25 @@ def case_new(request):
     return render(request, "case_new.html", {"form": form})
 
 
+def _join_instead(request, case: Case):
+    """A supervisor of the case's unit (or a decider asked for approval) who is not a member is offered to
+    join; anyone else gets the 404 of a case that does not exist."""
+    if actions.join_basis(case, request.user) is not None and not actions.is_member(case, request.user):
+        return redirect("case_join", pk=case.pk)
+    raise Http404("No such case.")
+
+
 @login_required
-def case_detail(request, pk):
+def case_detail(request, pk, bound: dict | None = None):
     case = _case_or_404(pk)
     try:
         purpose = _reading(request, case)
     except PurposeRequired:
         return redirect("case_purpose", pk=case.pk)
+    except Http404:
+        return _join_instead(request, case)
     actions.do_record_access(case, acting_user=request.user, what="case_view", purpose=purpose, obj=case)
-    case = (Case.objects.filter(pk=case.pk).prefetch_related(
+    case = (Case.objects.filter(pk=case.pk).select_related("unit", "created_by").prefetch_related(
         Prefetch("requests", queryset=CooperationRequest.objects.order_by("created_at", "id")),
         Prefetch("entities", queryset=Entity.objects.order_by("schema", "caption")),
         Prefetch("documents", queryset=Document.objects.select_related("uploaded_by", "request")),
@@ -134,14 +226,31 @@ def case_detail(request, pk):
         Prefetch("tasks", queryset=Task.objects.select_related("assignee").order_by("done_at", "due", "id")),
         Prefetch("deadlines", queryset=Deadline.objects.filter(status=Deadline.Status.OPEN).select_related("request")),
         Prefetch("memberships", queryset=CaseMembership.objects.filter(revoked_at__isnull=True).select_related("user")),
+        Prefetch("state_changes", queryset=CaseStateChange.objects.select_related("actor")),
     ).get())
     member = purpose != "" and any(m.user_id == request.user.pk for m in case.memberships.all())
-    reqs = [{"obj": r, "steps": actions.available_transitions(r, request.user)} for r in case.requests.all()]
+    reqs = []
+    for r in case.requests.all():
+        steps = actions.available_transitions(r, request.user, check_guards=False, member=member)
+        reqs.append({"obj": r, "steps": steps, "allowed_any": any(s["allowed"] for s in steps)})
+    can_manage = member and actions.may_invite(case, request.user)
+    colleagues = []
+    if can_manage and request.user.unit_id:
+        # The creator invites colleagues of their unit; a supervisor sees them suggested too.
+        colleagues = list(User.objects.filter(unit_id=request.user.unit_id, is_active=True)
+                          .exclude(role=Role.OVERSIGHT).exclude(pk__in=[m.user_id for m in case.memberships.all()])
+                          .order_by("username").values_list("username", flat=True))
+    bound = bound or {}
     return render(request, "case_detail.html", {
         "case": case, "requests": reqs, "member": member, "purpose": purpose, "today": timezone.localdate(),
-        "entity_form": forms.EntityForm(), "note_form": forms.NoteForm(), "task_form": forms.TaskForm(),
-        "document_form": forms.DocumentForm(), "membership_form": forms.MembershipForm(),
-        "can_manage": member and request.user.is_supervisor})
+        "entity_form": bound.get("entity_form") or forms.EntityForm(),
+        "note_form": bound.get("note_form") or forms.NoteForm(),
+        "task_form": bound.get("task_form") or forms.TaskForm(),
+        "document_form": bound.get("document_form") or forms.DocumentForm(),
+        "membership_form": bound.get("membership_form") or forms.MembershipForm(),
+        "open_form": next(iter(bound), ""), "colleagues": colleagues,
+        "can_manage": can_manage, "is_supervisor": request.user.is_supervisor,
+        "last_state_change": next(iter(case.state_changes.all()), None)})
 
 
 @login_required
@@ -160,6 +269,11 @@ def case_purpose(request, pk):
     return render(request, "case_purpose.html", {"form": form, "case_id": case.pk})
 
 
+# The case page's forms, by the name the template knows them under (kept as typed when refused).
+CASE_FORMS = {forms.EntityForm: "entity_form", forms.NoteForm: "note_form", forms.TaskForm: "task_form",
+              forms.DocumentForm: "document_form", forms.MembershipForm: "membership_form"}
+
+
 def _post_case_action(request, pk, form_class, call, ok_message):
     case = _member_case(request, pk)
     form = form_class(request.POST, request.FILES)
@@ -172,9 +286,11 @@ def _post_case_action(request, pk, form_class, call, ok_message):
             _apply_errors(form, e)
         except NotAllowed as e:
             form.add_error(None, str(e))
-    errors = "; ".join(f"{k if k != '__all__' else ''} {' '.join(v)}".strip() for k, v in form.errors.items())
-    messages.error(request, f"Not saved. {errors}")
-    return redirect(reverse("case_detail", args=[case.pk]))
+    # Refused: the case page again, with what the user typed and each error named by its field's label.
+    messages.error(request, f"Not saved. {_errors_text(form)}")
+    resp = case_detail(request, case.pk, bound={CASE_FORMS[form_class]: form})
+    resp.status_code = 400
+    return resp
 
 
 @login_required
@@ -305,8 +421,14 @@ def _request_or_404(request, pk) -> tuple[CooperationRequest, str]:
 
 
 @login_required
-def request_detail(request, pk, form=None, link_form=None):
-    req, purpose = _request_or_404(request, pk)
+def request_detail(request, pk, form=None, link_form=None, approval_form=None):
+    try:
+        req, purpose = _request_or_404(request, pk)
+    except Http404:
+        req = CooperationRequest.objects.select_related("case").filter(pk=pk).first()
+        if req is None:
+            raise
+        return _join_instead(request, req.case)
     actions.do_record_access(req.case, acting_user=request.user, what="request_view", purpose=purpose, obj=req)
     lc = req.lifecycle
     transitions = [{"t": t, "from_label": lc.state_label(t.from_status), "to_label": lc.state_label(t.to_status)}
@@ -317,12 +439,29 @@ def request_detail(request, pk, form=None, link_form=None):
                  .select_related("from_request", "to_request"))
     options = actions.legal_basis_options(req.kind, req.requesting_state, req.requested_state)
     events = actions.request_events(req)
+    member = actions.is_member(req.case, request.user)
+    steps = actions.available_transitions(req, request.user, member=member)
+    # A refused step keeps what was typed in its own form; the other steps start empty.
+    posted = form.data.get("transition") if form is not None and form.is_bound else None
+    for s in steps:
+        s["form"] = form if posted == s["name"] else forms.TransitionForm(initial={"transition": s["name"]})
+    # Errors of a step that is not (or no longer) among the next steps are shown above them.
+    orphan = form if form is not None and form.errors and posted not in {s["name"] for s in steps} else None
+    approvals = list(ApprovalRequest.objects.filter(request=req).select_related("asked_by", "decided_by")
+                     .order_by("-asked_at", "-id")[:5])
+    pending = next((a for a in approvals if a.status == ApprovalRequest.Status.PENDING), None)
+    can_ask = (member and pending is None and req.case.state == Case.State.OPEN and request.user.role in
+               actions.ASKING_ROLES and actions.approval_step(req) is not None)
+    declared = lc.clocks
+    law_clocks = [{"c": c, "label": declared[c.code].label if c.code in declared else c.code.replace("_", " "),
+                   "event": c.start_event.replace("_", " ")} for c in actions.law_clocks(req, events)]
     return render(request, "request_detail.html", {
-        "basis_options": options, "events": events, "law_clocks": actions.law_clocks(req, events),
-        "req": req, "steps": actions.available_transitions(req, request.user), "transitions": transitions,
+        "basis_options": options, "events": events, "law_clocks": law_clocks,
+        "req": req, "steps": steps, "transitions": transitions,
         "initial_label": initial,
         "deadlines": deadlines, "links": links, "today": timezone.localdate(),
-        "member": actions.is_member(req.case, request.user),
+        "member": member, "approvals": approvals, "orphan_form": orphan, "pending_approval": pending, "can_ask": can_ask,
+        "approval_form": approval_form or forms.AskApprovalForm(),
         "form": form or forms.TransitionForm(), "link_form": link_form or forms.LinkForm(),
         "requesting_name": country_name(req.requesting_state), "requested_name": country_name(req.requested_state)})
 
@@ -335,10 +474,16 @@ def request_transition(request, pk):
         raise Http404("No such request.")
     form = forms.TransitionForm(request.POST)
     if form.is_valid():
+        lc = req.lifecycle
+        t = next((x for x in lc.next_steps(status=req.status, direction=req.direction, notice_action=req.notice_action)
+                  if x.name == form.cleaned_data["transition"]), None)
         try:
+            if t is not None and lc.is_irreversible(t) and not form.cleaned_data.get("confirm"):
+                raise InvalidInput({"confirm": f"tick the box to confirm: {t.label.lower()} cannot be undone"})
             step = actions.do_transition_request(req, form.cleaned_data["transition"], acting_user=request.user,
                                                  comment=form.cleaned_data.get("comment") or "",
-                                                 effective_date=form.cleaned_data.get("effective_date"))
+                                                 effective_date=form.cleaned_data.get("effective_date"),
+                                                 override_reason=form.cleaned_data.get("override_reason") or "")
             messages.success(request, f"Status is now: {req.lifecycle.state_label(step.to_status)}.")
             return redirect("request_detail", pk=req.pk)
         except InvalidInput as e:
@@ -346,6 +491,28 @@ def request_transition(request, pk):
         except NotAllowed as e:
             form.add_error(None, str(e))
     resp = request_detail(request, pk, form=form)
+    resp.status_code = 400
+    return resp
+
+
+@login_required
+@require_POST
+def request_ask_approval(request, pk):
+    req, _ = _request_or_404(request, pk)
+    if not actions.is_member(req.case, request.user):
+        raise Http404("No such request.")
+    form = forms.AskApprovalForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_ask_for_approval(req, message=form.cleaned_data.get("message") or "", acting_user=request.user)
+            messages.success(request, "Approval asked for: the request waits in the queue of your unit's "
+                                      "prosecutors and supervisors.")
+            return redirect("request_detail", pk=req.pk)
+        except InvalidInput as e:
+            _apply_errors(form, e)
+        except NotAllowed as e:
+            form.add_error(None, str(e))
+    resp = request_detail(request, pk, approval_form=form)
     resp.status_code = 400
     return resp
 
@@ -419,13 +586,13 @@ def _admin_only(request):
 
 
 @login_required
-def users(request):
-    """Accounts, for administrators: create, deactivate, reset a lost second factor."""
+def users(request, unit_form=None):
+    """Accounts, for administrators: create, deactivate, reset a lost second factor, put in a unit."""
     from allauth.mfa.models import Authenticator
 
     _admin_only(request)
-    form = forms.UserForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = forms.UserForm(request.POST if request.method == "POST" and unit_form is None else None)
+    if request.method == "POST" and unit_form is None and form.is_valid():
         try:
             user = account_actions.do_create_user(acting_user=request.user, via="web", **form.cleaned_data)
             messages.success(request, f"Account {user.username} created. They set up their second factor at first "
@@ -434,8 +601,47 @@ def users(request):
         except InvalidInput as e:
             _apply_errors(form, e)
     with_mfa = set(Authenticator.objects.values_list("user_id", flat=True).distinct())
-    accounts = [{"u": u, "mfa": u.pk in with_mfa} for u in User.objects.order_by("username")]
-    return render(request, "users.html", {"form": form, "accounts": accounts})
+    accounts = [{"u": u, "mfa": u.pk in with_mfa} for u in User.objects.select_related("unit").order_by("username")]
+    from django.db.models import Count
+
+    units = Unit.objects.annotate(n_members=Count("members", distinct=True), n_cases=Count("cases", distinct=True))
+    return render(request, "users.html", {"form": form, "accounts": accounts, "units": units,
+                                          "unit_form": unit_form or forms.UnitForm()})
+
+
+@login_required
+@require_POST
+def unit_create(request):
+    _admin_only(request)
+    form = forms.UnitForm(request.POST)
+    if form.is_valid():
+        try:
+            unit = account_actions.do_create_unit(name=form.cleaned_data["name"], acting_user=request.user)
+            messages.success(request, f"Unit {unit.name} defined.")
+            return redirect("users")
+        except InvalidInput as e:
+            _apply_errors(form, e)
+    resp = users(request, unit_form=form)
+    resp.status_code = 400
+    return resp
+
+
+@login_required
+@require_POST
+def user_unit(request, user_pk):
+    _admin_only(request)
+    user = User.objects.filter(pk=user_pk).first() or _raise404()
+    form = forms.UserUnitForm(request.POST)
+    if form.is_valid():
+        try:
+            account_actions.do_set_unit(user, unit=form.cleaned_data["unit"], acting_user=request.user)
+            unit = form.cleaned_data["unit"]
+            messages.success(request, f"{user.username} is now in {unit.name if unit else 'no unit'}.")
+        except (InvalidInput, NotAllowed) as e:
+            messages.error(request, f"Not changed. {e}")
+    else:
+        messages.error(request, f"Not changed. {_errors_text(form)}")
+    return redirect("users")
 
 
 @login_required
@@ -460,3 +666,172 @@ def user_action(request, user_pk, action):
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+# --- units, joining, closing, corrections ---------------------------------------------------------------
+
+@login_required
+def case_join(request, pk):
+    """A supervisor of the case's unit (or a decider asked for approval) states why they join the case."""
+    case = _case_or_404(pk)
+    if actions.is_member(case, request.user):
+        return redirect("case_detail", pk=case.pk)
+    basis = actions.join_basis(case, request.user)
+    if basis is None:
+        raise Http404("No such case.")
+    form = forms.JoinCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_join_case(case, reason=form.cleaned_data["reason"], acting_user=request.user)
+            messages.success(request, f"You joined {case.reference}.")
+            return redirect("case_detail", pk=case.pk)
+        except NotFound:
+            raise Http404("No such case.") from None
+        except InvalidInput as e:
+            _apply_errors(form, e)
+    # Before joining, the supervisor sees what a list row shows: references, kinds and States, no names.
+    requests = list(case.requests.order_by("created_at", "id"))
+    pending = ApprovalRequest.objects.filter(case=case, status=ApprovalRequest.Status.PENDING).select_related(
+        "request", "asked_by")
+    return render(request, "case_join.html", {"case": case, "form": form, "requests": requests, "basis": basis,
+                                              "pending": pending}, status=400 if form.errors else 200)
+
+
+def _case_state_page(request, pk, *, closing: bool):
+    case = _member_case(request, pk)
+    form_class = forms.CloseCaseForm if closing else forms.ReasonForm
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if closing:
+                if not form.cleaned_data.get("confirm"):
+                    raise InvalidInput({"confirm": "tick the box to confirm that the case is to be closed"})
+                actions.do_close_case(case, reason=form.cleaned_data["reason"], acting_user=request.user)
+                messages.success(request, f"{case.reference} is closed. The retention period of its data starts today.")
+            else:
+                actions.do_reopen_case(case, reason=form.cleaned_data["reason"], acting_user=request.user)
+                messages.success(request, f"{case.reference} is open again.")
+            return redirect("case_detail", pk=case.pk)
+        except InvalidInput as e:
+            _apply_errors(form, e)
+        except NotAllowed as e:
+            form.add_error(None, str(e))
+    open_requests = [r for r in case.requests.order_by("created_at", "id") if not r.is_terminal]
+    return render(request, "case_state.html", {"case": case, "form": form, "closing": closing,
+                                               "open_requests": open_requests, "allowed": request.user.is_supervisor},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def case_close(request, pk):
+    return _case_state_page(request, pk, closing=True)
+
+
+@login_required
+def case_reopen(request, pk):
+    return _case_state_page(request, pk, closing=False)
+
+
+def _entity_initial(entity: Entity) -> dict:
+    props = entity.properties or {}
+    initial = {p: ", ".join(props.get(p) or []) for p in forms.EntityCorrectionForm.PROPS}
+    for p in ("nationality", "country"):  # a State is shown by name: "Germany (DE)"
+        initial[p] = (props.get(p) or [""])[0].upper()
+    initial["role"] = entity.role
+    return initial
+
+
+@login_required
+def entity_correct(request, pk, entity_pk):
+    """Correct a party's details, or remove the party; both keep the previous values as a revision."""
+    case = _member_case(request, pk)
+    entity = Entity.objects.filter(case=case, pk=entity_pk).first() or _raise404()
+    actions.do_record_access(case, acting_user=request.user, what="entity_view", purpose=MEMBER_PURPOSE,
+                             obj=entity)
+    initial = _entity_initial(entity)
+    form = forms.EntityCorrectionForm(request.POST if request.POST.get("do") == "correct" else None, initial=initial)
+    allowed = ftm.SCHEMATA.get(entity.schema, ())
+    for p in forms.EntityCorrectionForm.PROPS:  # only the properties this kind of party has
+        if p not in allowed and not entity.properties.get(p):
+            del form.fields[p]
+    remove_form = forms.RemoveEntityForm(request.POST if request.POST.get("do") == "remove" else None)
+    if request.method == "POST" and request.POST.get("do") == "correct" and form.is_valid():
+        d = form.cleaned_data
+        # Only what the user changed: properties the page shows as one value keep their other values.
+        changes = {p: d.get(p) or "" for p in forms.EntityCorrectionForm.PROPS
+                   if p in form.fields and (d.get(p) or "") != (initial.get(p) or "")}
+        try:
+            actions.do_correct_entity(entity, properties=changes, role=d.get("role") or "",
+                                      reason=d.get("reason") or "", acting_user=request.user)
+            messages.success(request, "Party corrected. The previous details are kept in the case's history.")
+            return redirect("case_detail", pk=case.pk)
+        except InvalidInput as e:
+            _apply_errors(form, e)
+    if request.method == "POST" and request.POST.get("do") == "remove" and remove_form.is_valid():
+        try:
+            if not remove_form.cleaned_data.get("confirm"):
+                raise InvalidInput({"confirm": "tick the box to confirm the removal"})
+            actions.do_remove_entity(entity, reason=remove_form.cleaned_data["reason"], acting_user=request.user)
+            messages.success(request, "Party removed. What it held is kept in the case's history until disposal.")
+            return redirect("case_detail", pk=case.pk)
+        except InvalidInput as e:
+            _apply_errors(remove_form, e)
+    bad = request.method == "POST"
+    return render(request, "case_correct.html", {"case": case, "kind": "entity", "obj": entity, "form": form,
+                                                 "remove_form": remove_form}, status=400 if bad else 200)
+
+
+@login_required
+def note_correct(request, pk, note_pk):
+    case = _member_case(request, pk)
+    note = Note.objects.filter(case=case, pk=note_pk).first() or _raise404()
+    form = forms.NoteCorrectionForm(request.POST or None, initial={"text": note.text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_correct_note(note, text=form.cleaned_data["text"], reason=form.cleaned_data.get("reason") or "",
+                                    acting_user=request.user)
+            messages.success(request, "Note corrected. The previous text is kept in the case's history.")
+            return redirect("case_detail", pk=case.pk)
+        except InvalidInput as e:
+            _apply_errors(form, e)
+        except NotAllowed as e:
+            form.add_error(None, str(e))
+    return render(request, "case_correct.html", {"case": case, "kind": "note", "obj": note, "form": form,
+                                                 "may": note.author_id == request.user.pk},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def task_correct(request, pk, task_pk):
+    case = _member_case(request, pk)
+    task = Task.objects.filter(case=case, pk=task_pk).first() or _raise404()
+    form = forms.TaskCorrectionForm(request.POST or None, initial={"title": task.title, "due": task.due})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_correct_task(task, title=form.cleaned_data["title"], due=form.cleaned_data.get("due"),
+                                    reason=form.cleaned_data.get("reason") or "", acting_user=request.user)
+            messages.success(request, "Task corrected. The previous values are kept in the case's history.")
+            return redirect("case_detail", pk=case.pk)
+        except InvalidInput as e:
+            _apply_errors(form, e)
+    return render(request, "case_correct.html", {"case": case, "kind": "task", "obj": task, "form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def case_history(request, pk):
+    """Corrections and removals in a case, with the values before each change (a logged read)."""
+    case = _case_or_404(pk)
+    try:
+        purpose = _reading(request, case)
+    except PurposeRequired:
+        return redirect("case_purpose", pk=case.pk)
+    except Http404:
+        return _join_instead(request, case)
+    actions.do_record_access(case, acting_user=request.user, what="case_history", purpose=purpose, obj=case)
+    revisions = Revision.objects.filter(case=case).select_related("actor")
+    changes = CaseStateChange.objects.filter(case=case).select_related("actor")
+    joined = CaseMembership.objects.filter(case=case).select_related("user", "granted_by", "revoked_by").order_by(
+        "granted_at", "id")
+    return render(request, "case_history.html", {"case": case, "revisions": revisions, "changes": changes,
+                                                 "memberships": joined})
