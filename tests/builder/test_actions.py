@@ -243,14 +243,14 @@ def _upload(req, supervisor, name="translation-de.pdf"):
 def test_request_cannot_be_sent_until_translations_are_done(make_request, complete_draft, supervisor):
     req = make_request("mla")
     draft = complete_draft(req, "records")
-    case_actions.do_transition_request(req, "approve", acting_user=supervisor)
+    # Approving needs the translations too (issue 11): neither approve nor send is possible yet.
     with pytest.raises(InvalidInput) as e:
-        case_actions.do_transition_request(req, "send", acting_user=supervisor)
+        case_actions.do_transition_request(req, "approve", acting_user=supervisor)
     assert "translations not done: de (needed)" in e.value.errors["transition"]
     actions.do_update_translation(draft, language="de", status="in_progress", translator="L. Weber",
                                   acting_user=supervisor)
     with pytest.raises(InvalidInput) as e:
-        case_actions.do_transition_request(req, "send", acting_user=supervisor)
+        case_actions.do_transition_request(req, "approve", acting_user=supervisor)
     assert "de (in progress)" in e.value.errors["transition"]
     with pytest.raises(InvalidInput) as e:
         actions.do_update_translation(draft, language="de", status="done", translator="L. Weber",
@@ -258,6 +258,7 @@ def test_request_cannot_be_sent_until_translations_are_done(make_request, comple
     assert "attach the translated document" in e.value.errors["document"]
     actions.do_update_translation(draft, language="de", status="done", translator="L. Weber",
                                   document=_upload(req, supervisor), acting_user=supervisor)
+    case_actions.do_transition_request(req, "approve", acting_user=supervisor)
     step = case_actions.do_transition_request(req, "send", acting_user=supervisor)
     assert step.to_status == "sent"
     assert AuditEvent.objects.filter(event_type="builder.translation_updated").count() == 2
@@ -275,10 +276,14 @@ def test_extradition_formal_request_is_guarded_too(make_request, complete_draft,
     assert case_actions.do_transition_request(req, "submit_formal_request", acting_user=supervisor)
 
 
-def test_requests_without_a_draft_are_not_blocked(make_request, supervisor):
+def test_requests_without_a_draft_cannot_be_approved_or_sent_without_an_override(make_request, supervisor):
+    """A request that never went through the builder used to be approved and sent with no completeness check."""
     req = make_request("mla")
-    case_actions.do_transition_request(req, "approve", acting_user=supervisor)
-    assert case_actions.do_transition_request(req, "send", acting_user=supervisor).to_status == "sent"
+    with pytest.raises(InvalidInput) as e:
+        case_actions.do_transition_request(req, "approve", acting_user=supervisor)
+    assert "draft" in e.value.errors["transition"]
+    req.refresh_from_db()
+    assert req.status == "draft"
 
 
 def test_required_languages_can_be_changed(make_request, supervisor):

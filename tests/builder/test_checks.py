@@ -219,7 +219,7 @@ def _req(requirements):
 
 def test_requirements_of_the_requested_state_carry_sources():
     reqs = _req(checks.state_requirements("FR", "records", "CETS-030"))
-    assert reqs["Languages accepted"].value == "fr" and reqs["Languages accepted"].verified is False
+    assert reqs["Languages accepted"].value == "French (fr)" and reqs["Languages accepted"].verified is False
     assert reqs["Languages accepted"].source
     assert "Ministère de la Justice" in reqs["Central authority"].value
     assert reqs["Channel"].citation == "ETS 030 Art 15" and reqs["Channel"].extra["channel"] == "central_authority"

@@ -13,7 +13,7 @@ from comity.oversight import actions as oversight_actions
 
 def test_disposal_waits_until_the_evidence_has_left_custody(register, case, supervisor, caseworker):
     item = register()
-    case_actions.do_close_case(case, acting_user=supervisor)
+    case_actions.do_close_case(case, reason="Proceedings ended", acting_user=supervisor)
     with pytest.raises(InvalidInput) as e:
         oversight_actions.do_dispose_case(case, reason="Retention period over, proceedings ended",
                                           acting_user=supervisor, confirm_early=True)

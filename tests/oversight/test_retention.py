@@ -54,7 +54,7 @@ def full_case(petrov_case, extradition, supervisor):
 
 def test_retention_follows_the_longest_kind_and_undertakings_shorten_it(case, extradition, supervisor):
     assert actions.retention_for(case).due is None  # open case: the period has not started
-    case_actions.do_close_case(case, acting_user=supervisor)
+    case_actions.do_close_case(case, reason="Proceedings ended", acting_user=supervisor)
     today = timezone.localdate()
     r = actions.retention_for(case)
     assert r.proceedings_ended == today and r.due == actions.add_months(today, 120)  # extradition: 10 years
@@ -84,7 +84,7 @@ def test_disposal_deletes_personal_data_and_files_and_keeps_a_tombstone(login, f
     path = Path(doc.file.path)
     generated = [Path(d.file.path) for d in Document.objects.filter(case=case).exclude(pk=doc.pk)]
     assert path.exists() and len(generated) == 1 and generated[0].exists()
-    case_actions.do_close_case(case, acting_user=supervisor)
+    case_actions.do_close_case(case, reason="Proceedings ended", acting_user=supervisor)
     actions.do_record_undertaking(case, kind="after_proceedings", months_after_proceedings=0,
                                   text="Dispose of the data once the proceedings end", acting_user=supervisor)
     assert case.reference in login(supervisor).get("/oversight/retention/").content.decode()
@@ -142,7 +142,7 @@ def test_disposal_refusals(login, case, supervisor, caseworker, outsider):
     with pytest.raises(InvalidInput) as e:
         actions.do_dispose_case(case, reason="Retention expired long ago", acting_user=supervisor)
     assert "close the case" in e.value.errors["case"]
-    case_actions.do_close_case(case, acting_user=supervisor)
+    case_actions.do_close_case(case, reason="Proceedings ended", acting_user=supervisor)
     with pytest.raises(InvalidInput) as e:
         actions.do_dispose_case(case, reason="Retention expired long ago", acting_user=supervisor)
     assert "confirm" in e.value.errors["confirm_early"]
@@ -200,7 +200,7 @@ def test_review_list_runs_a_constant_number_of_queries(login, supervisor):
             x = case_actions.do_create_case(title=f"Old {i}", acting_user=supervisor)
             case_actions.do_create_request(x, kind="mla", direction="incoming", subject="s", requesting_state="FR",
                                            requested_state="IT", acting_user=supervisor)
-            case_actions.do_close_case(x, acting_user=supervisor)
+            case_actions.do_close_case(x, reason="Proceedings ended", acting_user=supervisor)
             actions.do_record_undertaking(x, kind="after_proceedings", months_after_proceedings=0,
                                           text="Dispose after the proceedings", acting_user=supervisor)
 
