@@ -119,3 +119,20 @@ def test_init_key_command(evidence_env):
     out = io.StringIO()
     call_command("evidence_init_key", stdout=out)
     assert "Created" in out.getvalue() and keys.keyring_path().stat().st_mode & 0o077 == 0
+
+
+def test_providing_state_is_picked_by_name_and_a_wrong_name_is_refused(evidence_env, case, login, caseworker):
+    c = login(caseworker)
+    form = c.get(f"/evidence/cases/{case.pk}/").content.decode()
+    assert '<option value="Germany (DE)">' in form
+    resp = c.post(f"/evidence/cases/{case.pk}/", {
+        "kind": "physical", "title": "Bank letter", "description": "Letter from the bank", "place": "Registry safe", "date_obtained": "2026-02-01", "providing_state": "Britain"})
+    assert resp.status_code == 400
+    page = resp.content.decode()
+    assert "Providing State: no State is called “Britain”" in page and "United Kingdom (GB)" in page
+    assert not EvidenceItem.objects.exists()
+    resp = c.post(f"/evidence/cases/{case.pk}/", {
+        "kind": "physical", "title": "Bank letter", "description": "Letter from the bank", "place": "Registry safe", "date_obtained": "2026-02-01",
+        "providing_state": "Germany (DE)"})
+    assert resp.status_code == 302
+    assert EvidenceItem.objects.get().providing_state == "DE"

@@ -58,7 +58,8 @@ def case_evidence(request, case_pk):
             item = actions.do_register_evidence(
                 case, kind=p.get("kind", ""), title=p.get("title", ""), date_obtained=p.get("date_obtained", ""),
                 description=p.get("description", ""), seal_numbers=p.get("seal_numbers", ""),
-                location=p.get("location", ""), source_request=source, providing_state=p.get("providing_state", ""),
+                location=p.get("location", ""), source_request=source,
+                providing_state=_state(p.get("providing_state", ""), "providing_state", "Providing State"),
                 providing_authority=p.get("providing_authority", ""), legal_basis=p.get("legal_basis", ""),
                 speciality=bool(p.get("speciality")), purpose_limitation=p.get("purpose_limitation", ""),
                 onward_disclosure_needs_consent=bool(p.get("onward_disclosure_needs_consent")),
@@ -187,7 +188,8 @@ def disclose(request, case_pk):
             d = actions.do_disclose_evidence(case, items=chosen, fields=p.getlist("fields"),
                                              recipient=p.get("recipient", ""),
                                              recipient_kind=p.get("recipient_kind", ""),
-                                             recipient_state=p.get("recipient_state", ""),
+                                             recipient_state=_state(p.get("recipient_state", ""), "recipient_state",
+                                                                    "Recipient State"),
                                              purpose=p.get("purpose", ""), acting_user=request.user)
             messages.success(request, "Disclosure package made and logged.")
             return redirect("evidence_disclosure", pk=d.pk)
@@ -230,3 +232,16 @@ def disclosure_manifest(request, pk):
     d = _disclosure(request, pk)
     _log(request, d.case, "evidence_disclosure_manifest", d)
     return JsonResponse(d.manifest, json_dumps_params={"indent": 2})
+
+
+def _state(value: str, field: str, label: str) -> str:
+    """A State typed or picked by name ("Germany (DE)"), as its ISO code; an error naming the field otherwise."""
+    from comity.web.fields import resolve_state
+
+    if not (value or "").strip():
+        return ""
+    code, suggestions = resolve_state(value)
+    if code is None:
+        hint = f"did you mean {' or '.join(suggestions)}? Otherwise " if suggestions else ""
+        raise InvalidInput({field: f"{label}: no State is called “{value.strip()}”: {hint}choose one from the list"})
+    return code

@@ -61,3 +61,13 @@ def language(code) -> str:
 @register.filter(name="languages")
 def languages_filter(codes) -> str:
     return ", ".join(language(c) for c in (codes or []))
+
+
+@register.simple_tag(name="state_picker")
+def state_picker(name: str, value: str = "", element_id: str = "") -> str:
+    """A State picker for hand-written forms: the same searchable list as StateField."""
+    from comity.web.fields import StatePickerWidget, resolve_state, state_label
+
+    code, _ = resolve_state(value or "")
+    shown = state_label(code) if code else (value or "")
+    return StatePickerWidget().render(name, shown, {"id": element_id or f"id_{name}"})
