@@ -129,10 +129,19 @@ def test_providing_state_is_picked_by_name_and_a_wrong_name_is_refused(evidence_
         "kind": "physical", "title": "Bank letter", "description": "Letter from the bank", "place": "Registry safe", "date_obtained": "2026-02-01", "providing_state": "Britain"})
     assert resp.status_code == 400
     page = resp.content.decode()
-    assert "Providing State: no State is called “Britain”" in page and "United Kingdom (GB)" in page
+    assert "<b>Providing State</b>: no State is called “Britain”" in page and "United Kingdom (GB)" in page
     assert not EvidenceItem.objects.exists()
     resp = c.post(f"/evidence/cases/{case.pk}/", {
         "kind": "physical", "title": "Bank letter", "description": "Letter from the bank", "place": "Registry safe", "date_obtained": "2026-02-01",
         "providing_state": "Germany (DE)"})
     assert resp.status_code == 302
     assert EvidenceItem.objects.get().providing_state == "DE"
+
+
+def test_evidence_form_errors_name_the_field_as_labelled_and_keep_the_input(evidence_env, case, login, caseworker):
+    resp = login(caseworker).post(f"/evidence/cases/{case.pk}/", {
+        "kind": "physical", "title": "Bank letter", "date_obtained": "2026-02-01", "place": "Registry safe"})
+    page = resp.content.decode()
+    assert resp.status_code == 400
+    assert "<b>Description</b>: is required" in page and "<b>description</b>" not in page
+    assert 'value="Bank letter"' in page  # what the user typed is kept

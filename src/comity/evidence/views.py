@@ -71,7 +71,7 @@ def case_evidence(request, case_pk):
             errors = exc.errors
     _log(request, case, "evidence_list", case)
     return render(request, "evidence/case_evidence.html", {
-        "case": case, "items": case.evidence_items.all(), "errors": errors, "error_list": list(errors.items()), "post": request.POST,
+        "case": case, "items": case.evidence_items.all(), "errors": errors, "error_list": _labelled(errors), "post": request.POST,
         "requests": case.requests.all(), "kinds": EvidenceKind.choices,
         "disclosures": case.disclosures.select_related("created_by")},
         status=400 if errors else 200)
@@ -109,7 +109,7 @@ def custody_add(request, pk):
         members = User.objects.filter(memberships__case=item.case, memberships__revoked_at__isnull=True)
         return render(request, "evidence/item_detail.html", {
             "item": item, "events": events, "kinds": CustodyKind.choices, "members": members,
-            "errors": exc.errors, "error_list": list(exc.errors.items()), "post": p}, status=400)
+            "errors": exc.errors, "error_list": _labelled(exc.errors), "post": p}, status=400)
 
 
 @login_required
@@ -198,7 +198,7 @@ def disclose(request, case_pk):
     _log(request, case, "evidence_disclosure_form", case)
     return render(request, "evidence/disclose.html", {
         "case": case, "items": items, "fields": actions.DISCLOSABLE_FIELDS, "errors": errors,
-        "error_list": list(errors.items()), "post": request.POST, "kinds": Disclosure.RecipientKind.choices}, status=400 if errors else 200)
+        "error_list": _labelled(errors), "post": request.POST, "kinds": Disclosure.RecipientKind.choices}, status=400 if errors else 200)
 
 
 def _disclosure(request, pk) -> Disclosure:
@@ -245,3 +245,26 @@ def _state(value: str, field: str, label: str) -> str:
         hint = f"did you mean {' or '.join(suggestions)}? Otherwise " if suggestions else ""
         raise InvalidInput({field: f"{label}: no State is called “{value.strip()}”: {hint}choose one from the list"})
     return code
+
+
+#: Field names as the evidence forms label them, so that an error names the field the user sees.
+FIELD_LABELS = {
+    "kind": "Kind", "title": "Title", "date_obtained": "Date obtained", "description": "Description",
+    "seal_numbers": "Seal numbers", "location": "Location", "source_request": "Source request",
+    "providing_state": "Providing State", "providing_authority": "Providing authority", "legal_basis": "Legal basis",
+    "purpose_limitation": "Purpose limitation", "file": "File", "place": "Place", "reason": "Reason",
+    "at": "Date and time", "to_user": "Handed to", "recipient": "Recipient", "recipient_kind": "Recipient kind",
+    "recipient_state": "Recipient State", "purpose": "Purpose", "items": "Items", "fields": "What to disclose",
+    "consent_reference": "Consent reference", "upload": "File", "sha512": "SHA-512",
+}
+
+
+def _labelled(errors: dict) -> list[tuple[str, str]]:
+    out = []
+    for key, reason in (errors or {}).items():
+        label = FIELD_LABELS.get(key, str(key).replace("_", " ").capitalize())
+        reason = str(reason)
+        if reason.startswith(label + ":"):
+            reason = reason[len(label) + 1:].strip()
+        out.append((label, reason))
+    return out
