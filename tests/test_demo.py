@@ -164,3 +164,10 @@ def test_supervisor_sees_the_unsealing_request_waiting_for_a_second_pair_of_eyes
     witness = ProtectedPerson.objects.get()
     html = _signed_in(client, "s.martin").get(f"/oversight/cases/{witness.case_id}/protected/").content.decode()
     assert "W-7" in html and "Awaiting approval" in html and "Ocampo" not in html
+
+
+def test_the_oversight_body_sees_its_redress_deadlines_and_retention_reviews_on_its_dashboard(demo, client):
+    page = _signed_in(client, "o.lindqvist").get("/").content.decode()
+    section = page.split('id="oversight-due"')[1].split("</section>")[0]
+    assert "overdue" in section and "due for a retention review" in section
+    assert "RED-" in section or "redress" in section.lower()

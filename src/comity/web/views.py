@@ -105,12 +105,28 @@ def dashboard(request, decide_form=None, decide_pk=None):
         form = decide_form if decide_pk == a.pk else None
         awaiting.append({"a": a, "member": a.case_id in member_of, "checks": list(failing.values()),
                          "form": form or forms.DecideApprovalForm(initial={"decision": "approve"})})
+    oversight_due = _oversight_due(request.user, today)
     return render(request, "dashboard.html", {
+        "oversight_due": oversight_due,
         "rows": rows, "today": today, "overdue": sum(1 for r in rows if r["overdue"]),
         "open_cases": Case.objects.visible_to(request.user).filter(state=Case.State.OPEN).count(),
         "awaiting": awaiting, "returned": returned,
         "is_decider": request.user.role in ("prosecutor", "supervisor", "admin"),
     })
+
+
+def _oversight_due(user, today):
+    """What an oversight body has to do: open redress matters by their legal deadline, and cases whose
+    retention has run out. References, kinds and dates only (no names on the dashboard)."""
+    if user.role not in ("oversight", "admin"):
+        return None
+    from comity.oversight.actions import cases_due_for_review
+    from comity.oversight.models import RedressMatter
+
+    redress = [{"m": m, "due": m.effective_due, "overdue": m.effective_due < today}
+               for m in RedressMatter.objects.filter(status=RedressMatter.Status.OPEN).order_by("due", "id")[:50]]
+    redress.sort(key=lambda r: r["due"])
+    return {"redress": redress, "retention": len(cases_due_for_review(user, today))}
 
 
 @login_required
