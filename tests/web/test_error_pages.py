@@ -149,3 +149,12 @@ def test_error_pages_in_a_browser_are_styled_and_lead_back(live_server, page_for
     page.click("#error a.button")
     page.wait_for_url(f"{base}/")
     assert "What is due" in page.text_content("h1")
+
+
+def test_an_expired_form_gets_a_styled_page_that_says_nothing_was_saved(db):
+    from django.test import Client
+
+    resp = Client(enforce_csrf_checks=True).post("/accounts/login/", {"login": "x", "password": "y"})
+    assert resp.status_code == 403
+    page = resp.content.decode()
+    assert "This form has expired" in page and "Nothing was saved" in page and "comity.css" in page

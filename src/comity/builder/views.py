@@ -79,12 +79,26 @@ def builder(request, pk):
     return render(request, "builder/draft.html", ctx)
 
 
+#: Names of the builder's own inputs that are not draft fields.
+_INPUT_LABELS = {"languages": "Languages it must be sent in", "language": "Language", "measure": "Measure",
+                 "format": "Format", "status": "Translation status", "translator": "Translator",
+                 "document": "Translated document", "purpose": "Document", "persons": "Persons concerned"}
+
+
+def _field_label(key: str) -> str:
+    """The label the user sees for a field the actions name by its key (fields.yaml for draft fields)."""
+    spec = checks.load("fields")["fields"].get(key)
+    if spec and spec.get("label"):
+        return spec["label"]
+    return _INPUT_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
 def _done(request, req, call, ok):
     try:
         call()
         messages.success(request, ok)
     except InvalidInput as e:
-        messages.error(request, "Not saved. " + "; ".join(f"{k}: {v}" for k, v in e.errors.items()))
+        messages.error(request, "Not saved. " + "; ".join(f"{_field_label(k)}: {v}" for k, v in e.errors.items()))
     except (NotAllowed, NotFound) as e:
         messages.error(request, str(e))
     return redirect("builder:draft", pk=req.pk)
