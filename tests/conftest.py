@@ -125,3 +125,16 @@ def sign_in():
         page.wait_for_url(f"{base}/")
 
     return do
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_throttle(request):
+    """Browser tests sign in through the real login page, whose throttle counts failures per client address in
+    the database cache; the cache outlives a test's database flush, so failures elsewhere must not lock the
+    next browser test out."""
+    if "live_server" in request.fixturenames:
+        from django.core.cache import cache
+
+        request.getfixturevalue("transactional_db")
+        cache.clear()
+    yield

@@ -61,7 +61,7 @@ def test_overlong_field_is_refused_with_its_name(make_request, login, caseworker
     client = login(caseworker)
     client.post(reverse("builder:start", args=[req.pk]), {"measure": "records"})
     resp = client.post(reverse("builder:save", args=[req.pk]), {"purpose": "x" * 3001}, follow=True)
-    assert "purpose: Purpose of the evidence, information or measure is longer than 3000 characters" in \
+    assert "Not saved. Purpose of the evidence, information or measure is longer than 3000 characters" in \
         resp.content.decode()
     assert "purpose" not in Draft.objects.get(request=req).content
 

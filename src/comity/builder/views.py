@@ -93,12 +93,18 @@ def _field_label(key: str) -> str:
     return _INPUT_LABELS.get(key, key.replace("_", " ").capitalize())
 
 
+def _message(key: str, reason) -> str:
+    """"Label: reason", or the reason alone where it already names the field."""
+    label, reason = _field_label(key), str(reason)
+    return reason if reason.startswith(label) else f"{label}: {reason}"
+
+
 def _done(request, req, call, ok):
     try:
         call()
         messages.success(request, ok)
     except InvalidInput as e:
-        messages.error(request, "Not saved. " + "; ".join(f"{_field_label(k)}: {v}" for k, v in e.errors.items()))
+        messages.error(request, "Not saved. " + "; ".join(_message(k, v) for k, v in e.errors.items()))
     except (NotAllowed, NotFound) as e:
         messages.error(request, str(e))
     return redirect("builder:draft", pk=req.pk)
