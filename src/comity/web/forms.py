@@ -46,8 +46,9 @@ class TransitionForm(forms.Form):
     confirm = forms.BooleanField(required=False, label="I understand that this step cannot be undone")
 
 
-class EntityForm(forms.Form):
-    schema = forms.ChoiceField(choices=list(SCHEMA_LABELS.items()))
+class _PartyFields(forms.Form):
+    """The party fields the case page shows, shared by adding and correcting a party."""
+
     name = forms.CharField(max_length=300, required=False)
     role = forms.CharField(max_length=100, required=False, help_text="e.g. suspect, witness, account holder")
     birthDate = forms.CharField(required=False, label="Birth date", help_text="YYYY-MM-DD (persons)")
@@ -59,6 +60,12 @@ class EntityForm(forms.Form):
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     PROPS = ("name", "birthDate", "nationality", "country", "iban", "bankName", "full", "notes")
+
+
+class EntityForm(_PartyFields):
+    schema = forms.ChoiceField(choices=list(SCHEMA_LABELS.items()))
+
+    field_order = ["schema"]
 
 
 class NoteForm(forms.Form):
@@ -122,21 +129,10 @@ class DecideApprovalForm(forms.Form):
                                       widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class EntityCorrectionForm(forms.Form):
+class EntityCorrectionForm(_PartyFields):
     """The properties the case page edits; properties it does not show stay as they are."""
 
-    name = forms.CharField(max_length=300, required=False)
-    role = forms.CharField(max_length=100, required=False, help_text="e.g. suspect, witness, account holder")
-    birthDate = forms.CharField(required=False, label="Birth date", help_text="YYYY-MM-DD (persons)")
-    nationality = StateField(required=False, label="Nationality", help_text="Persons: choose the State from the list")
-    country = StateField(required=False, label="Country", help_text="Choose the State from the list")
-    iban = forms.CharField(required=False, max_length=40, label="IBAN", help_text="bank accounts")
-    bankName = forms.CharField(required=False, max_length=200, label="Bank")
-    full = forms.CharField(required=False, max_length=500, label="Full address", help_text="addresses")
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     reason = forms.CharField(required=False, max_length=2000, label="Reason for the correction (optional)")
-
-    PROPS = ("name", "birthDate", "nationality", "country", "iban", "bankName", "full", "notes")
 
 
 class RemoveEntityForm(forms.Form):
