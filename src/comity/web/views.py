@@ -425,6 +425,14 @@ def request_new(request, pk):
     return render(request, "request_new.html", {"form": form, "case": case, "countries": COUNTRIES})
 
 
+def _member_request_or_404(request, pk) -> CooperationRequest:
+    """A request whose case the user is a member of (writes need membership; a purpose is not enough)."""
+    req, _ = _request_or_404(request, pk)
+    if not actions.is_member(req.case, request.user):
+        raise Http404("No such request.")
+    return req
+
+
 def _request_or_404(request, pk) -> tuple[CooperationRequest, str]:
     req = CooperationRequest.objects.select_related("case").filter(pk=pk).first()
     if req is None:
@@ -485,9 +493,7 @@ def request_detail(request, pk, form=None, link_form=None, approval_form=None):
 @login_required
 @require_POST
 def request_transition(request, pk):
-    req, _ = _request_or_404(request, pk)
-    if not actions.is_member(req.case, request.user):
-        raise Http404("No such request.")
+    req = _member_request_or_404(request, pk)
     form = forms.TransitionForm(request.POST)
     if form.is_valid():
         lc = req.lifecycle
@@ -514,9 +520,7 @@ def request_transition(request, pk):
 @login_required
 @require_POST
 def request_ask_approval(request, pk):
-    req, _ = _request_or_404(request, pk)
-    if not actions.is_member(req.case, request.user):
-        raise Http404("No such request.")
+    req = _member_request_or_404(request, pk)
     form = forms.AskApprovalForm(request.POST)
     if form.is_valid():
         try:
@@ -536,9 +540,7 @@ def request_ask_approval(request, pk):
 @login_required
 @require_POST
 def request_legal_basis(request, pk):
-    req, _ = _request_or_404(request, pk)
-    if not actions.is_member(req.case, request.user):
-        raise Http404("No such request.")
+    req = _member_request_or_404(request, pk)
     try:
         actions.do_set_legal_basis(req, instrument=request.POST.get("instrument", ""), acting_user=request.user)
         messages.success(request, f"Legal basis is now {req.legal_basis_instrument}.")
@@ -550,9 +552,7 @@ def request_legal_basis(request, pk):
 @login_required
 @require_POST
 def request_link(request, pk):
-    req, _ = _request_or_404(request, pk)
-    if not actions.is_member(req.case, request.user):
-        raise Http404("No such request.")
+    req = _member_request_or_404(request, pk)
     form = forms.LinkForm(request.POST)
     if form.is_valid():
         other = CooperationRequest.objects.filter(reference=form.cleaned_data["to_request"].strip()).first()
