@@ -6,13 +6,28 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export COMITY_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-sqlite test-postgres bench setup setup-system clean
+PIP := $(PY) -m pip --disable-pip-version-check
+LOCK_VENV := $(VENV)/lock-tools
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
 
+.PHONY: run test test-sqlite test-postgres bench setup setup-system clean lock
+
+# Exact versions with their hashes (requirements.txt: what runs; requirements-dev.txt: tests and tools),
+# then Comity itself without dependencies, built with the pinned setuptools.
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	$(PIP) install -q --require-hashes -r requirements.txt
+	$(PIP) install -q --require-hashes -r requirements-dev.txt
+	$(PIP) install -q --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+# Re-pin both files from pyproject.toml (runtime ranges, postgres extra) and requirements-dev.in.
+# Existing pins are kept where they still fit; `make lock LOCK_ARGS=--upgrade` moves everything to the latest.
+lock:
+	@test -x $(LOCK_VENV)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install -q pip-tools==7.6.2; }
+	$(PIP_COMPILE) $(LOCK_ARGS) --extra postgres -o requirements.txt pyproject.toml
+	$(PIP_COMPILE) $(LOCK_ARGS) -o requirements-dev.txt requirements-dev.in
 
 setup: $(STAMP)
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$bindir/initdb" ] || { echo "with-postgres: PostgreSQL server binaries not found; run scripts/setup-system.sh --postgres" >&2; exit 1; }
-dir=$(mktemp -d /tmp/comity-pg.XXXXXX)
+dir=$(mktemp -d -t comity-pg.XXXXXX)  # in $TMPDIR, else /tmp
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 as_pg=()
 if [ "$(id -u)" = 0 ]; then

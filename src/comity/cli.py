@@ -11,6 +11,8 @@ import json
 import os
 import sys
 
+from comity.errors import cli_fail
+
 
 def _django():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comity.settings")
@@ -19,13 +21,9 @@ def _django():
     django.setup()
 
 
-def _fail(errors: dict, as_json: bool) -> int:
-    if as_json:
-        print(json.dumps({"errors": errors}, indent=2), file=sys.stderr)
-    else:
-        for field, reason in errors.items():
-            print(f"error: {field}: {reason}", file=sys.stderr)
-    return 2
+def _fail(errors, as_json: bool = False) -> int:
+    """Errors print the same way in every command (comity.errors.cli_fail)."""
+    return cli_fail(errors, as_json)
 
 
 def cmd_migrate(args) -> int:
@@ -45,9 +43,7 @@ def cmd_serve(args) -> int:
     import subprocess
     import time
 
-    from django.db import transaction
-
-    from comity.audit import ledger
+    from comity.audit.actions import do_sign_tree_head
 
     cmd = [sys.executable, "-m", "gunicorn", "comity.wsgi:application", "--bind", f"{args.host}:{args.port}",
            "--workers", str(args.workers), "--threads", "4", "--access-logfile", "-", "--timeout", "120"]
@@ -58,8 +54,7 @@ def cmd_serve(args) -> int:
     try:
         while server.poll() is None:
             try:
-                with transaction.atomic():
-                    ledger.sign_current_head()
+                do_sign_tree_head(via="cli")
             except Exception as e:  # keep serving; the next round tries again
                 print(f"comity: could not sign the audit log's tree head: {e}", file=sys.stderr, flush=True)
             deadline = time.monotonic() + every
@@ -93,13 +88,15 @@ def cmd_init(args) -> int:
     """Migrate, create the first administrator and (with --demo) load the demonstration workspace."""
     cmd_migrate(argparse.Namespace(verbosity=0))
     from comity.cases.lifecycle import lifecycles
-    from comity.demo import load_demo, demo_loaded
+    from comity.demo import demo_loaded, load_demo
 
     lifecycles()  # reference data: refuse to start on inconsistent lifecycle data
     from comity.evidence import keys as evidence_keys
 
     if not evidence_keys.uses_env() and not evidence_keys.keyring_path().exists():
-        evidence_keys.init_master_key()  # the evidence master key, created once in the data folder
+        from comity.evidence.actions import do_init_master_key
+
+        do_init_master_key(via="cli")  # the evidence master key, created once in the data folder (logged)
     creds = _bootstrap_admin(args.json)
     demo = None
     if args.demo and not demo_loaded():
@@ -194,16 +191,19 @@ def cmd_deadlines(args) -> int:
     from django.utils import timezone
 
     from comity.accounts.models import User
+    from comity.cases import reads
     from comity.cases.actions import deadline_rows
 
     user = User.objects.filter(username=args.user).first()
     if user is None:
         return _fail({"user": f"no account named {args.user!r}"}, True)
     today = timezone.localdate()
+    found = deadline_rows(user, limit=args.limit)
+    reads.log_list(user, what="deadline_list", cases=[r["case"] for r in found], via="cli")
     rows = [{"type": r["type"], "due": r["due"].isoformat(), "overdue": r["due"] < today,
              "days_left": (r["due"] - today).days, "label": r["label"], "citation": r["citation"],
              "case": r["case"].reference, "request": r["request"].reference if r["request"] else None}
-            for r in deadline_rows(user, limit=args.limit)]
+            for r in found]
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
@@ -213,19 +213,47 @@ def cmd_deadlines(args) -> int:
     return 0
 
 
+def legacy_report() -> dict:
+    """Events whose values do not pass today's declaration of their type (comity.audit.schema), or whose
+    stated purpose is in clear: what older entries of an existing log hold (docs/operations.md)."""
+    from comity.audit.models import AuditEvent
+    from comity.audit.schema import AuditSchemaError, check_event
+
+    by_type: dict[str, dict] = {}
+    total = legacy = 0
+    for ev in AuditEvent.objects.only("event_type", "old_values", "new_values", "purpose").iterator(chunk_size=5000):
+        total += 1
+        fields: set[str] = set()
+        new = dict(ev.new_values or {})
+        new.pop("texts", None)
+        for side in (ev.old_values or {}, new):
+            for key, value in side.items():
+                try:
+                    check_event(ev.event_type, {key: value}, None)
+                except AuditSchemaError:
+                    fields.add(key)
+        in_clear = bool(ev.purpose) and not ev.purpose.startswith("sha256:")
+        if fields or in_clear:
+            legacy += 1
+            info = by_type.setdefault(ev.event_type, {"count": 0, "fields": set(), "purpose_in_clear": 0})
+            info["count"] += 1
+            info["fields"] |= fields
+            info["purpose_in_clear"] += in_clear
+    return {"events": total, "legacy_events": legacy,
+            "by_type": {t: dict(i, fields=sorted(i["fields"])) for t, i in by_type.items()}}
+
+
 def cmd_audit(args) -> int:
     """Tamper-evident audit log: sign tree heads, verify, prove inclusion, export for oversight bodies."""
     _django()
-    from django.db import transaction
-
     from comity.audit import ledger
+    from comity.audit.actions import do_sign_tree_head
     from comity.audit.models import TreeHead
     from comity.ledger import LedgerError, load_checkpoints, prove_consistency, prove_inclusion
 
     try:
         if args.audit_command == "sign":
-            with transaction.atomic():
-                head = ledger.sign_current_head()
+            head = do_sign_tree_head(via="cli")
             print(json.dumps(head.as_dict()))
             return 0
         if args.audit_command == "public-key":
@@ -256,6 +284,18 @@ def cmd_audit(args) -> int:
             else:
                 proof = prove_inclusion(ledger.proof_store(prove_inclusion, args.seq, args.size), args.seq, args.size)
             print(json.dumps(proof.to_dict(), indent=2))
+            return 0
+        if args.audit_command == "legacy":
+            report = legacy_report()
+            if args.json:
+                print(json.dumps(report, indent=2))
+            else:
+                print(f"{report['events']} events checked; {report['legacy_events']} were written before the log "
+                      "stopped holding free text (they keep it: it is part of their hash)")
+                for event_type, info in sorted(report["by_type"].items()):
+                    fields = ", ".join(info["fields"]) or "-"
+                    print(f"  {event_type}: {info['count']} events; undeclared fields: {fields}"
+                          + ("; purpose in clear" if info["purpose_in_clear"] else ""))
             return 0
         if args.audit_command == "export":
             n = 0
@@ -334,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_.add_argument("--seq", type=int, default=0)
     p_.add_argument("--size", type=int, default=None)
     p_.add_argument("--old-size", type=int, default=None, help="give a consistency proof from this size instead")
+    lg = a.add_parser("legacy", help="list events written before the log stopped holding free text, by type")
+    lg.add_argument("--json", action="store_true")
     e = a.add_parser("export", help="export events, tree heads and the public key for offline verification")
     e.add_argument("--events", required=True)
     e.add_argument("--heads", required=True)

@@ -282,7 +282,9 @@ def _ensure_evidence_key() -> None:
     if evidence_keys.uses_env() or evidence_keys.keyring_path().exists():
         return
     try:
-        evidence_keys.init_master_key()
+        from comity.evidence.actions import do_init_master_key
+
+        do_init_master_key(via="cli")
     except FileExistsError:  # another process created it meanwhile
         pass
 

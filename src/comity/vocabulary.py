@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 DATA = Path(__file__).parent / "data" / "vocabulary.yaml"
+LIFECYCLES = Path(__file__).parent / "cases" / "data" / "lifecycles.yaml"
 
 #: Labels of Django choices, kept here so the registry stays importable without Django.
 _CHOICES = {
@@ -46,15 +47,19 @@ def registry() -> dict[str, dict[str, dict[str, Any]]]:
     reg["measure"] = {c: {"label": _words(c), "description": m.get("description")} for c, m in av.MEASURES.items()}
     reg["characteristic"] = {c: {"label": _sentence(d)} for c, d in av.CHARACTERISTICS.items()}
     reg["offence_category"] = {c: {"label": lab} for c, lab in av.LIST_CATEGORIES.items()}
-    from comity.cases.lifecycle import lifecycles
-
+    # Request statuses and clocks are labelled in the lifecycles file, read here as plain data (the cases
+    # app validates it; this module stays pure and imports no Django app).
+    with open(LIFECYCLES, encoding="utf-8") as fh:
+        kinds = yaml.safe_load(fh) or {}
     states: dict[str, dict[str, Any]] = {}
     clocks: dict[str, dict[str, Any]] = {}
-    for lc in lifecycles().values():
-        for code, lab in lc.states.items():
+    for kind in kinds.values():
+        if not isinstance(kind, dict):
+            continue
+        for code, lab in (kind.get("states") or {}).items():
             states.setdefault(code, {"label": lab})
-        for code, clock in lc.clocks.items():
-            clocks.setdefault(code, {"label": clock.label, "citation": clock.citation})
+        for code, clock in (kind.get("clocks") or {}).items():
+            clocks.setdefault(code, {"label": clock.get("label"), "citation": clock.get("citation")})
     reg["request_status"] = states
     reg["clock"] = clocks
     return reg

@@ -56,6 +56,10 @@ def test_saving_makes_an_audited_snapshot_and_memos_in_both_formats(login, us_re
     snap = AssessmentSnapshot.objects.get(request=us_request)
     assert snap.outcome == "mandatory_bar" and snap.rules_version.startswith("assess-")
     assert AuditEvent.objects.filter(event_type="assessment.saved", object_id=str(snap.pk)).exists()
+    # Reading before saving stores nothing (no write on GET); saving is a POST, then the download a GET.
+    assert c.get(f"/assessments/{snap.pk}/memo.pdf").status_code == 302 and snap.memo_pdf is None
+    assert c.post(f"/assessments/{snap.pk}/memo.pdf")["Location"] == f"/assessments/{snap.pk}/memo.pdf"
+    assert c.post(f"/assessments/{snap.pk}/memo.docx").status_code == 302
     pdf = b"".join(c.get(f"/assessments/{snap.pk}/memo.pdf").streaming_content)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Outcome: Extradition must be refused" in text and "Death penalty" in text and "not a decision" in text
@@ -67,6 +71,7 @@ def test_saving_makes_an_audited_snapshot_and_memos_in_both_formats(login, us_re
     assert "Death penalty" in body and "Outcome: Extradition must be refused" in body
     snap.refresh_from_db()
     assert snap.memo_pdf.sha256 and snap.memo_docx.sha256  # stored in the case with their hashes
+    assert AuditEvent.objects.filter(event_type="access.memo_download", object_id=str(snap.memo_pdf.pk)).exists()
 
 
 def test_bad_facts_are_refused_naming_the_field_and_nothing_is_saved(login, us_request, supervisor):

@@ -115,6 +115,8 @@ def memos(login, case, supervisor):
 
     def get(name):
         snap = assessment_actions.do_save_assessment(req, facts=SCENARIOS[name][0], acting_user=supervisor)
+        c.post(f"/assessments/{snap.pk}/memo.pdf")
+        c.post(f"/assessments/{snap.pk}/memo.docx")
         pdf = b"".join(c.get(f"/assessments/{snap.pk}/memo.pdf").streaming_content)
         docx = b"".join(c.get(f"/assessments/{snap.pk}/memo.docx").streaming_content)
         return _flat(pdf_text(pdf)), _flat(docx_text(docx))

@@ -53,7 +53,9 @@ def test_european_convention_clocks_are_18_and_40_days():
      "    - {name: go, from: [a], to: b, roles: [caseworker]}\n", "transitions[0].to"),
     ("x:\n  states: {a: A}\n  initial: {outgoing: a, incoming: a}\n  transitions:\n"
      "    - {name: go, from: [a], to: a, roles: [janitor]}\n", "transitions[0].roles"),
-    ("x:\n  states: {a: A}\n  initial: {outgoing: a, incoming: a}\n  clocks:\n    c: {days: 3}\n", "clocks.c.citation"),
+    ("x:\n  states: {a: A}\n  initial: {outgoing: a, incoming: a}\n  clocks:\n    c: {days: 3, legal: false}\n",
+     "clocks.c.citation"),
+    ("x:\n  states: {a: A}\n  initial: {outgoing: a, incoming: a}\n  clocks:\n    c: {days: 3}\n", "clocks.c.rule"),
 ])
 def test_inconsistent_lifecycle_data_is_refused_naming_the_field(bad, where):
     with pytest.raises(LifecycleError) as e:

@@ -72,7 +72,9 @@ def test_consent_lifts_the_block_and_the_package_is_minimised(register, evidence
     import hashlib
     assert hashlib.sha256((evidence_env / "evidence" / d.package_name).read_bytes()).hexdigest() == d.package_sha256
     ev = AuditEvent.objects.get(event_type="evidence.disclosed")
-    assert ev.new_values["recipient"] == "Defence counsel for X" and ev.purpose == "disclosure before trial"
+    # The recipient and the purpose stay in the disclosure record (erased on disposal), not in the log.
+    assert "Defence counsel" not in ev.leaf and "disclosure before trial" not in ev.leaf
+    assert ev.new_values["recipient_kind"] == d.recipient_kind and d.recipient == "Defence counsel for X"
     assert ev.new_values["fields"] == ["file", "date_obtained"]
     copied = item.custody_events.order_by("-seq").first()
     assert copied.kind == "copied" and copied.to_party == "Defence counsel for X"

@@ -19,11 +19,33 @@ URLS = ["/evidence/cases/{case}/", "/evidence/cases/{case}/disclose/", "/evidenc
 
 
 @pytest.mark.parametrize("url", URLS)
-def test_non_members_get_404(register, case, login, outsider, oversight, url):
+def test_non_members_get_404_and_oversight_is_asked_for_a_purpose(register, case, login, outsider, oversight, url):
     item = register()
-    for user in (outsider, oversight):
-        assert login(user).get(url.format(case=case.pk, item=item.pk)).status_code == 404
+    assert login(outsider).get(url.format(case=case.pk, item=item.pk)).status_code == 404
     assert login(outsider).get(url.format(case=999999, item=999999)).status_code == 404
+    r = login(oversight).get(url.format(case=case.pk, item=item.pk))
+    if "disclose" in url:  # a write form: members only
+        assert r.status_code == 404
+    else:  # the one compartment rule: oversight reads with a stated purpose
+        assert r.status_code == 302 and r["Location"] == f"/cases/{case.pk}/purpose/"
+
+
+def test_oversight_reads_evidence_under_its_stated_purpose_and_cannot_write(register, case, login, oversight):
+    item = register(content=b"hello evidence")
+    c = login(oversight)
+    purpose = "Complaint DPA-2026-7: was the ledger handled lawfully?"
+    assert c.post(f"/cases/{case.pk}/purpose/", {"purpose": purpose}).status_code == 302
+    page = c.get(f"/evidence/items/{item.pk}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and item.exhibit_number in html
+    assert "Record a custody event" not in html and "only members of the case record custody events" in html
+    read = AuditEvent.objects.filter(event_type="access.evidence_view", actor=oversight).latest("seq")
+    assert read.purpose_text == purpose
+    listing = c.get(f"/evidence/cases/{case.pk}/").content.decode()
+    assert item.exhibit_number in listing and "Register an item" not in listing
+    r = c.post(f"/evidence/items/{item.pk}/custody/", {"kind": "examined", "at": "2026-01-16T10:00",
+                                                       "place": "Lab", "reason": "look"})
+    assert r.status_code == 404 and item.custody_events.count() == 1
 
 
 @pytest.mark.parametrize("url,what", [(URLS[0], "evidence_list"), (URLS[2], "evidence_view"),

@@ -86,7 +86,7 @@ def test_third_state_agreements_apply_only_with_the_third_state():
 def test_same_state_is_refused():
     with pytest.raises(InvalidInput) as info:
         legal_basis("FR", "FR", "mla", "2024-01-01")
-    assert info.value.errors[0]["field"] == "requested"
+    assert info.value.problems[0]["field"] == "requested"
 
 
 @pytest.mark.parametrize(
@@ -103,9 +103,11 @@ def test_same_state_is_refused():
 def test_bad_input_names_the_field(args, exc, field):
     with pytest.raises(exc) as info:
         legal_basis(*args)
-    err = info.value.errors[0]
+    err = info.value.problems[0]
     assert err["field"] == field and err["reason"]
-    assert info.value.as_dict()["errors"] == info.value.errors
+    # The package-wide shape: {field: reason}, the detail beside it.
+    assert info.value.as_dict()["errors"] == {field: err["reason"]} == info.value.errors
+    assert info.value.as_dict()["problems"] == info.value.problems
 
 
 def test_date_defaults_to_today():

@@ -156,7 +156,7 @@ def test_business_day_arithmetic_skips_weekends_and_holidays():
 def test_bad_clock_input_names_the_field(kwargs, exc, field):
     with pytest.raises(exc) as info:
         clocks(**kwargs)
-    assert info.value.errors[0]["field"] == field
+    assert info.value.problems[0]["field"] == field
 
 
 def test_eio_execution_counts_from_the_decision_on_recognition():

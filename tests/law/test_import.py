@@ -134,7 +134,7 @@ def test_bad_files_name_the_line_and_field_and_apply_nothing(data_dir, tmp_path,
     code, out, _ = _run(capsys, "import", str(path), "--instrument", "CETS-112", "--source", CHART, "--apply",
                         "--json")
     assert code == 2
-    errors = json.loads(out)["errors"]
+    errors = json.loads(out)["problems"]
     assert any(e["line"] == line and e["field"] == field and reason in e["reason"] for e in errors), errors
     assert _snapshot(data_dir) == before
 
@@ -144,7 +144,7 @@ def test_malformed_json_is_refused_with_its_line(data_dir, tmp_path, capsys):
     path.write_text('{"parties": [\n  {"state": "AT",}\n]}', encoding="utf-8")
     code, out, _ = _run(capsys, "import", str(path), "--instrument", "CETS-112", "--json")
     assert code == 2
-    (err,) = json.loads(out)["errors"]
+    (err,) = json.loads(out)["problems"]
     assert err["field"] == "json" and err["line"] == 2
 
 
@@ -154,7 +154,7 @@ def test_json_for_another_instrument_is_refused(data_dir, tmp_path, capsys):
                     encoding="utf-8")
     code, out, _ = _run(capsys, "import", str(path), "--instrument", "CETS-112", "--json")
     assert code == 2
-    assert any(e["field"] == "instrument" and "UNTOC" in e["reason"] for e in json.loads(out)["errors"])
+    assert any(e["field"] == "instrument" and "UNTOC" in e["reason"] for e in json.loads(out)["problems"])
 
 
 def test_an_import_that_would_break_the_data_set_writes_nothing(data_dir, tmp_path, capsys):

@@ -53,12 +53,12 @@ def test_wrong_key_fails_cleanly(key):
     other = generate_private_key()
     with pytest.raises(VerificationError) as info:
         verify_tree_head(head, other.public_key())
-    assert info.value.errors[0].field == "tree_head.key_id"
+    assert info.value.problems[0].field == "tree_head.key_id"
     # a head that names the other key but carries this key's signature
     forged = SignedTreeHead(head.size, head.root_hash, head.timestamp, key_id(other.public_key()), head.signature)
     with pytest.raises(VerificationError) as info:
         verify_tree_head(forged, other.public_key())
-    assert info.value.errors[0].field == "tree_head.signature"
+    assert info.value.problems[0].field == "tree_head.signature"
 
 
 def test_key_rotation_accepts_any_trusted_key(key):
@@ -93,7 +93,7 @@ def test_pem_round_trip_with_and_without_passphrase(key):
     assert load_public_key(public_key_to_pem(key.public_key())) == key.public_key()
     with pytest.raises(InvalidInputError) as info:
         load_private_key(pem, b"wrong")
-    assert info.value.errors[0].field == "private_key"
+    assert info.value.problems[0].field == "private_key"
 
 
 def test_non_ed25519_and_garbage_keys_are_refused():
@@ -112,7 +112,7 @@ def test_non_ed25519_and_garbage_keys_are_refused():
     ]:
         with pytest.raises(InvalidInputError) as info:
             call()
-        assert info.value.errors[0].field == field
+        assert info.value.problems[0].field == field
 
 
 GOOD = {
@@ -145,13 +145,13 @@ GOOD = {
 def test_malformed_heads_name_the_field(change, field):
     with pytest.raises(InvalidInputError) as info:
         SignedTreeHead.from_dict(GOOD | change)
-    assert field in [e.field for e in info.value.errors]
+    assert field in [e.field for e in info.value.problems]
 
 
 def test_missing_fields_are_reported():
     with pytest.raises(InvalidInputError) as info:
         SignedTreeHead.from_dict({})
-    assert {e.field for e in info.value.errors} == {"size", "root_hash", "signature", "key_id", "timestamp"}
+    assert {e.field for e in info.value.problems} == {"size", "root_hash", "signature", "key_id", "timestamp"}
     with pytest.raises(InvalidInputError):
         SignedTreeHead.from_json("[1, 2")
 
@@ -160,7 +160,7 @@ def test_sign_refuses_bad_values(key):
     for args, field in [((-1, ROOT), "size"), ((1, ROOT[:5]), "root_hash"), ((1, ROOT, "noon"), "timestamp")]:
         with pytest.raises(InvalidInputError) as info:
             sign_tree_head(key, *args)
-        assert info.value.errors[0].field == field
+        assert info.value.problems[0].field == field
 
 
 def test_checkpoint_file_round_trip_and_truncation(key):
@@ -171,10 +171,10 @@ def test_checkpoint_file_round_trip_and_truncation(key):
     truncated = text[: len(text) - 40]
     with pytest.raises(InvalidInputError) as info:
         load_checkpoints(truncated, source="cp.jsonl")
-    assert [e.field for e in info.value.errors] == ["cp.jsonl[line 3]"]
-    assert "truncated" in info.value.errors[0].reason
+    assert [e.field for e in info.value.problems] == ["cp.jsonl[line 3]"]
+    assert "truncated" in info.value.problems[0].reason
     with pytest.raises(InvalidInputError) as info:
         load_checkpoints(text.replace('"size":5', '"size":-5'))
-    assert info.value.errors[0].field == "checkpoints[line 2].size"
+    assert info.value.problems[0].field == "checkpoints[line 2].size"
     with pytest.raises(InvalidInputError):
         load_checkpoints(b"\xff\xfe")

@@ -244,7 +244,7 @@ def test_compact_range_survives_serialisation_mid_stream(leaves, cut):
 def test_malformed_compact_range_state_is_refused(state, field):
     with pytest.raises(InvalidInputError) as info:
         CompactRange.from_dict(state)
-    assert info.value.errors[0].field == field
+    assert info.value.problems[0].field == field
 
 
 @given(st.lists(st.integers(0, 9), max_size=12), st.sampled_from([1, 2, 3, 5]))
@@ -405,7 +405,7 @@ H = b"\x00" * 32
 def test_malformed_inclusion_input_names_the_field(args, field):
     with pytest.raises(InvalidInputError) as info:
         verify_inclusion(*args)
-    assert info.value.errors[0].field == field
+    assert info.value.problems[0].field == field
 
 
 @pytest.mark.parametrize(
@@ -422,7 +422,7 @@ def test_malformed_inclusion_input_names_the_field(args, field):
 def test_malformed_consistency_input_names_the_field(args, field):
     with pytest.raises(InvalidInputError) as info:
         verify_consistency(*args)
-    assert info.value.errors[0].field == field
+    assert info.value.problems[0].field == field
 
 
 def test_proof_generation_refuses_impossible_positions():
@@ -437,7 +437,7 @@ def test_proof_generation_refuses_impossible_positions():
     ]:
         with pytest.raises(InvalidInputError) as info:
             call()
-        assert info.value.errors[0].field == field
+        assert info.value.problems[0].field == field
 
 
 def test_a_subtree_root_is_not_accepted_as_the_root_of_a_larger_tree():

@@ -196,7 +196,7 @@ def test_altered_hash_column_alone_is_reported():
 def test_unusable_input_raises_a_named_error(call, field):
     with pytest.raises(InvalidInputError) as info:
         call()
-    assert info.value.errors[0].field == field
+    assert info.value.problems[0].field == field
 
 
 def test_incomplete_hash_column_and_generator_input():

@@ -43,9 +43,11 @@ def test_who_consulted_a_person_shows_member_and_oversight_reads_with_purpose(
     assert other_case.reference not in html  # the other case's reads are not about this person
     # The search itself is logged, with the stated purpose and without the name in clear.
     ev = AuditEvent.objects.filter(event_type="access.oversight_search").latest("seq")
-    assert ev.actor_label == "dpo" and ev.purpose == REASON and ev.category == "access"
+    assert ev.actor_label == "dpo" and ev.purpose_text == REASON and ev.category == "access"
     assert "petrov" not in str(ev.new_values).lower()
-    assert ev.new_values["filters"]["person"].startswith("sha256:")
+    # The name searched for is kept beside the event, erasable; the log holds a salted commitment.
+    assert ev.new_values["texts"]["filter_person"].startswith("sha256:") and "petrov" not in ev.leaf.lower()
+    assert ev.texts.get(field="filter_person").text == "petrov"
     assert ev.new_values["results"] == 3
 
 
@@ -138,7 +140,7 @@ def test_signed_report_lists_results_and_the_tree_head_it_was_checked_against(lo
     assert "access.case_view" in text and "cw" in text and petrov_case.reference in text
     assert REASON in text
     export = AuditEvent.objects.get(event_type="access.oversight_report")
-    assert export.seq < head.size and export.purpose == REASON  # the head covers the export itself
+    assert export.seq < head.size and export.purpose_text == REASON  # the head covers the export itself
 
 
 def test_report_reports_an_edited_event(login, oversight, petrov_case, caseworker):
@@ -159,7 +161,7 @@ def test_report_without_purpose_is_refused(login, oversight, petrov_case):
 
 
 def test_report_over_the_limit_asks_to_narrow_the_search(login, oversight, petrov_case, monkeypatch):
-    monkeypatch.setattr(actions, "REPORT_MAX_EVENTS", 1)
+    monkeypatch.setattr(actions.reports, "REPORT_MAX_EVENTS", 1)  # the limit lives with the report
     r = login(oversight).post("/oversight/report.pdf", {"case": petrov_case.reference, "reason": REASON})
     assert r.status_code == 422 and "narrow the search" in r.content.decode()
     assert not TreeHead.objects.exists()

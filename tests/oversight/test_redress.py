@@ -60,7 +60,7 @@ def test_filing_on_the_web_then_deciding_with_reasons(login, oversight, supervis
     page = login(oversight).get(f"/oversight/redress/{m.pk}/")
     assert "2026-10-10" in page.content.decode() and "Ivan Petrov" in page.content.decode()
     read = AuditEvent.objects.filter(event_type="access.redress_matter").latest("seq")
-    assert read.actor_label == "dpo" and read.case_id == case.pk and m.reference in read.purpose
+    assert read.actor_label == "dpo" and read.case_id == case.pk and m.reference in read.purpose_text
 
     c = login(supervisor)
     r = c.post(f"/oversight/redress/{m.pk}/decide/", {"decision": "refused", "reasons": "too short"})

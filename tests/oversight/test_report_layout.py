@@ -35,7 +35,7 @@ def _flat(text: str) -> str:
 def _cells(e) -> list[str]:
     """What a reader must find in an event's row, column by column (no markup)."""
     return [str(e.seq), e.time.strftime("%Y-%m-%d%H:%M:%S"), e.event_type, e.actor_label, e.case_reference,
-            f"{e.object_type}{e.object_id}", e.purpose, e.leaf_hash[:16] + "…"]
+            f"{e.object_type}{e.object_id}", e.purpose_text, e.leaf_hash[:16] + "…"]
 
 
 def test_every_cell_of_every_row_comes_out_whole_and_in_order(login, oversight, long_values):
@@ -48,7 +48,7 @@ def test_every_cell_of_every_row_comes_out_whole_and_in_order(login, oversight, 
     # The report's own header: the long purpose and query are printed whole.
     assert _flat(REASON) in flat and _flat(f"user = {LONG_USER}") in flat
     events = list(actions.search_events(long_values))
-    assert len(events) == 3 and {e.purpose for e in events} == {UNBROKEN, WORDY, "case work"}
+    assert len(events) == 3 and {e.purpose_text for e in events} == {UNBROKEN, WORDY, "case work"}
     refs = actions.case_references(e.case_id for e in events)
     pos = flat.index("SeqTime(UTC)EventUserCaseObjectPurposeLeafhash")
     for e in events:  # newest first, as the report lists them

@@ -84,7 +84,7 @@ def do_create_token(user: User, *, name: str, scope: str = TokenScope.READ, days
             user=user, name=name.strip(), prefix=raw[:12], token_hash=hash_token(raw), scope=scope,
             expires_at=timezone.now() + dt.timedelta(days=days) if days else None)
         audit.record("token.created", actor=acting_user, obj=token, category="security", via=via,
-                     new={"user": user.username, "name": token.name, "scope": scope, "prefix": token.prefix})
+                     new={"user": user.username, "scope": scope, "prefix": token.prefix})
     return token, raw
 
 

@@ -19,17 +19,16 @@ from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer
 from pydantic import Field
 
-from comity import law
 from comity.accounts.actions import authenticate_token
-from comity.api.law_api import law_error_body
 from comity.api.audit_api import router as audit_router
 from comity.api.law_api import assess_facts as law_assess_view
 from comity.api.law_api import router as law_router
 from comity.accounts.models import TokenScope, User
 from comity.cases import actions
-from comity.cases.access import MEMBER_PURPOSE, PurposeRequired
+from comity.cases import reads
+from comity.cases.access import PurposeRequired
 from comity.cases.models import Case, CooperationRequest, Deadline, Document, Task
-from comity.errors import InvalidInput, NotAllowed, NotFound
+from comity.errors import ComityError, InvalidInput, NotAllowed, NotFound
 
 
 class TokenAuth(HttpBearer):
@@ -50,31 +49,16 @@ api = NinjaAPI(title="Comity API", version="1", auth=TokenAuth(), urls_namespace
                            "Authenticate with a personal access token: `Authorization: Bearer cmt_…`.")
 
 
-@api.exception_handler(InvalidInput)
-def _invalid(request, exc: InvalidInput):
-    return api.create_response(request, {"errors": exc.errors}, status=422)
-
-
-@api.exception_handler(NotFound)
-def _not_found(request, exc):
-    return api.create_response(request, {"detail": str(exc) or "Not found."}, status=404)
-
-
-@api.exception_handler(NotAllowed)
-def _not_allowed(request, exc):
-    return api.create_response(request, {"detail": str(exc)}, status=403)
-
-
-@api.exception_handler(PurposeRequired)
-def _purpose(request, exc):
-    return api.create_response(request, {"errors": {"purpose": "oversight users must state a purpose "
-                                                                "(query parameter `purpose`) to open a case"}},
-                               status=422)
-
-
-@api.exception_handler(law.LawError)
-def _law_error(request, exc: law.LawError):
-    return api.create_response(request, law_error_body(exc), status=422)
+@api.exception_handler(ComityError)
+def _comity_error(request, exc: ComityError):
+    """Every error of the package, one shape: {"error", "message", "errors": {field: reason}, "detail"}
+    with the class's HTTP status (comity.errors); the web and the CLI show the same fields."""
+    body = exc.as_dict()
+    body["detail"] = exc.message
+    if isinstance(exc, PurposeRequired):
+        body["errors"] = {"purpose": "oversight users must state a purpose (query parameter `purpose`) to open "
+                                     "a case; it is recorded with each read"}
+    return api.create_response(request, body, status=exc.status)
 
 
 @api.exception_handler(ValidationError)
@@ -111,17 +95,11 @@ def _member_case(request, case_id: int) -> Case:
     return case
 
 
-def _read_case(request, case_id: int, purpose: str | None) -> tuple[Case, str]:
-    """Members read their cases; oversight users must state a purpose, which is validated and recorded."""
+def _read_case(request, case_id: int, purpose: str | None, *, what: str, obj=None) -> tuple[Case, str]:
+    """The one compartment rule (comity.cases.reads): members read their cases; oversight users state a
+    purpose, which is validated and recorded; the read is logged."""
     case = _case(request, case_id)
-    if actions.is_member(case, request.user):
-        return case, MEMBER_PURPOSE
-    if request.user.role == "oversight":
-        if not purpose:
-            raise PurposeRequired(case)
-        actions.do_open_case_for_oversight(case, purpose=purpose, acting_user=request.user, via="api")
-        return case, purpose.strip()
-    raise NotFound("No such case.")
+    return case, reads.read_case(request.user, case, what=what, obj=obj, stated=purpose, via="api")
 
 
 api.add_router("/law", law_router)
@@ -364,6 +342,7 @@ def list_cases(request, state: str = "", kind: str = "", country: str = "", stat
 
     pager = Paginator(qs, 50)
     pg = pager.get_page(page)
+    reads.log_list(request.user, what="case_list", cases=pg.object_list, via="api")
     return {"count": pager.count, "page": pg.number, "pages": pager.num_pages, "results": [_case_out(c) for c in pg]}
 
 
@@ -379,8 +358,7 @@ def create_case(request, payload: CaseIn):
 def get_case(request, case_id: int, purpose: str | None = None):
     from django.utils import timezone
 
-    case, p = _read_case(request, case_id, purpose)
-    actions.do_record_access(case, acting_user=request.user, what="case_view", purpose=p, obj=case, via="api")
+    case, _ = _read_case(request, case_id, purpose, what="case_view")
     case = Case.objects.prefetch_related(
         "requests", "entities", "documents", "tasks", Prefetch("memberships__user"),
         Prefetch("deadlines", queryset=Deadline.objects.filter(status="open").select_related("request", "case")),
@@ -432,11 +410,22 @@ def _member_request(request, request_id: int) -> CooperationRequest:
     return req
 
 
-@api.get("/requests/{request_id}", response={200: RequestOut, 404: DetailOut}, tags=["requests"])
-def get_request(request, request_id: int):
-    req = _member_request(request, request_id)
-    actions.do_record_access(req.case, acting_user=request.user, what="request_view",
-                             purpose=MEMBER_PURPOSE, obj=req, via="api")
+def _read_request(request, request_id: int, purpose: str | None, *, what: str) -> CooperationRequest:
+    """A request read under the one compartment rule (members, or oversight with a stated purpose)."""
+    req = CooperationRequest.objects.select_related("case").filter(pk=request_id).first()
+    if req is None:
+        raise NotFound("No such request.")
+    try:
+        reads.read_case(request.user, req.case, what=what, obj=req, stated=purpose, via="api")
+    except NotFound:
+        raise NotFound("No such request.") from None
+    return req
+
+
+@api.get("/requests/{request_id}", response={200: RequestOut, 404: DetailOut, 422: ErrorOut}, tags=["requests"],
+         summary="A request with its next steps and deadlines (the read is logged)")
+def get_request(request, request_id: int, purpose: str | None = None):
+    req = _read_request(request, request_id, purpose, what="request_view")
     return _request_out(req, request.user)
 
 
@@ -477,8 +466,7 @@ def add_entity(request, case_id: int, payload: EntityIn):
 
 @api.get("/cases/{case_id}/entities.ftm", tags=["cases"], summary="The case's entities as FollowTheMoney JSON lines")
 def export_entities(request, case_id: int, purpose: str | None = None):
-    case, p = _read_case(request, case_id, purpose)
-    actions.do_record_access(case, acting_user=request.user, what="entities_export", purpose=p, obj=case, via="api")
+    case, _ = _read_case(request, case_id, purpose, what="entities_export")
     lines = (json.dumps(e.to_ftm(), ensure_ascii=False) + "\n" for e in case.entities.all())
     return StreamingHttpResponse(lines, content_type="application/x-ndjson")
 
@@ -521,27 +509,30 @@ def upload_document(request, case_id: int, file: File[UploadedFile], title: Form
 @api.get("/cases/{case_id}/documents/{document_id}/content", tags=["cases"],
          summary="Download a document (the download is logged)")
 def download_document(request, case_id: int, document_id: int, purpose: str | None = None):
-    case, p = _read_case(request, case_id, purpose)
+    case = _case(request, case_id)
+    p = reads.case_purpose(request.user, case, stated=purpose, via="api")
     doc = Document.objects.filter(case=case, pk=document_id).first()
     if doc is None:
         raise NotFound("No such document.")
-    actions.do_record_access(case, acting_user=request.user, what="document_download", purpose=p, obj=doc, via="api")
+    reads.log_read(request.user, case, what="document_download", purpose=p, obj=doc, via="api")
     return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.filename)
 
 
 @api.get("/requests/{request_id}/draft/check", response={200: dict, 404: DetailOut}, tags=["requests"],
          summary="The request builder's report on a request's draft: missing elements with their articles, "
                  "quality findings, and the requested State's requirements (the read is logged)")
-def draft_check(request, request_id: int):
+def draft_check(request, request_id: int, purpose: str | None = None):
     from comity.builder import actions as builder_actions
     from comity.builder import checks
 
-    req = _member_request(request, request_id)
+    req = CooperationRequest.objects.select_related("case").filter(pk=request_id).first()
+    if req is None:
+        raise NotFound("No such request.")
+    p = reads.case_purpose(request.user, req.case, stated=purpose, via="api")
     draft = getattr(req, "builder_draft", None)
     if draft is None:
         raise NotFound("This request has no draft in the request builder yet.")
-    actions.do_record_access(req.case, acting_user=request.user, what="builder_check", purpose=MEMBER_PURPOSE,
-                             obj=req, via="api")
+    reads.log_read(request.user, req.case, what="builder_check", purpose=p, obj=req, via="api")
     found = builder_actions.findings(draft)
     requirements = checks.state_requirements(req.requested_state, draft.measure, req.legal_basis_instrument)
     return {"request": req.reference, "measure": draft.measure, "version": draft.version,
@@ -556,6 +547,7 @@ def list_deadlines(request):
 
     today = timezone.localdate()
     rows = actions.deadline_rows(request.user)
+    reads.log_list(request.user, what="deadline_list", cases=[r["case"] for r in rows], via="api")
     return [{"code": r["code"], "label": r["label"], "due": r["due"], "status": "open", "citation": r["citation"],
              "legal": r["legal"], "request": r["request"].reference if r["request"] else "",
              "case": r["case"].reference, "overdue": r["due"] < today} for r in rows]

@@ -3,11 +3,11 @@ tree heads, inclusion and consistency proofs (oversight, supervisor or administr
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.http import HttpResponse
 from ninja import Router
 
 from comity.audit import ledger
+from comity.audit.actions import do_sign_tree_head
 from comity.audit.models import AuditEvent, TreeHead
 from comity.errors import InvalidInput, NotAllowed
 from comity.ledger import LedgerError, canonical_event_bytes, prove_consistency, prove_inclusion
@@ -40,8 +40,7 @@ def tree_heads(request, limit: int = 100):
 @router.post("/tree-heads", summary="Sign the current tree head now")
 def sign_now(request):
     _reader(request)
-    with transaction.atomic():
-        return ledger.sign_current_head().as_dict()
+    return do_sign_tree_head(acting_user=request.user, via="api").as_dict()
 
 
 @router.get("/events/{seq}", summary="One event as it is hashed into the log, with its inclusion proof")

@@ -61,13 +61,6 @@ class ClockIn(Schema):
 
 
 
-def law_error_body(exc: law.LawError) -> dict:
-    errors = {}
-    for e in exc.errors or []:
-        errors[str(e.get("field", "input"))] = str(e.get("reason", ""))
-    return {"errors": errors or {"input": exc.message}, "message": exc.message}
-
-
 @router.get("/basis", response={200: BasisOut, 422: LawErrorOut},
             summary="Instruments in force between two States for a kind of cooperation, in the order to use them")
 def basis(request, requesting: str, requested: str, kind: str = "extradition", date: str | None = None):

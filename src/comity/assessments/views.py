@@ -17,8 +17,9 @@ from comity import law
 from comity.assessments import actions
 from comity.assessments.facts import FORMS, ExposureFactsForm, RedNoticeFactsForm, default_kind, initial_for
 from comity.assessments.models import AssessmentSnapshot
-from comity.cases.access import PurposeRequired, reading_purpose
-from comity.cases.actions import do_record_access, is_member
+from comity.cases import reads
+from comity.cases.access import PurposeRequired
+from comity.cases.actions import is_member
 from comity.cases.models import CooperationRequest
 from comity.errors import InvalidInput, NotAllowed, NotFound
 from comity.law.assess import GROUNDS
@@ -44,7 +45,7 @@ def request_panel(request, pk):
     if req is None:
         raise Http404("No such request.")
     try:
-        purpose = reading_purpose(request.user, req.case, request.session)
+        purpose = reads.case_purpose(request.user, req.case, session=request.session)
     except (NotFound, PurposeRequired):
         raise Http404("No such request.") from None
     member = is_member(req.case, request.user)
@@ -69,7 +70,7 @@ def request_panel(request, pk):
                 form.add_engine_errors(e.errors)
             except NotAllowed as e:
                 form.add_error(None, str(e))
-    do_record_access(req.case, acting_user=request.user, what="assessment_view", purpose=purpose, obj=req)
+    reads.log_read(request.user, req.case, what="assessment_view", purpose=purpose, obj=req)
     snapshots = AssessmentSnapshot.objects.filter(request=req).select_related("created_by")
     tabs = [(k, f.title, k == kind) for k, f in FORMS.items()]
     return render(request, "assessments/panel.html", {
@@ -85,26 +86,42 @@ def snapshot_detail(request, snap_pk):
     if snap is None:
         raise Http404("No such assessment.")
     try:
-        purpose = reading_purpose(request.user, snap.case, request.session)
+        purpose = reads.case_purpose(request.user, snap.case, session=request.session)
     except (NotFound, PurposeRequired):
         raise Http404("No such assessment.") from None
-    do_record_access(snap.case, acting_user=request.user, what="assessment_view", purpose=purpose, obj=snap)
+    reads.log_read(request.user, snap.case, what="assessment_view", purpose=purpose, obj=snap)
     from comity.assessments.memo import facts_rows
 
     return render(request, "assessments/snapshot.html", {"snap": snap, "result": snap.result, "advisory": ADVISORY,
+                                                         "memo_formats": [("pdf", "PDF"), ("docx", "Word")],
                                                          "facts_rows": facts_rows(snap.facts),
                                                          "member": is_member(snap.case, request.user)})
 
 
 @login_required
 def snapshot_memo(request, snap_pk, fmt):
+    """POST renders the memo and stores it in the case (an action); GET downloads the stored memo (a
+    logged read) — a GET writes nothing."""
     snap = AssessmentSnapshot.objects.select_related("case", "request", "created_by").filter(pk=snap_pk).first()
-    if snap is None or not is_member(snap.case, request.user):
+    if snap is None or fmt not in ("pdf", "docx"):
         raise Http404("No such assessment.")
+    if request.method == "POST":
+        if not is_member(snap.case, request.user):
+            raise Http404("No such assessment.")
+        try:
+            actions.do_export_memo(snap, fmt=fmt, acting_user=request.user)
+        except InvalidInput as e:
+            raise Http404(str(e)) from None
+        return redirect("assessment_memo", snap_pk=snap.pk, fmt=fmt)
     try:
-        doc = actions.do_export_memo(snap, fmt=fmt, acting_user=request.user)
-    except InvalidInput as e:
-        raise Http404(str(e)) from None
+        purpose = reads.case_purpose(request.user, snap.case, session=request.session)
+    except (NotFound, PurposeRequired):
+        raise Http404("No such assessment.") from None
+    doc = getattr(snap, f"memo_{fmt}")
+    if doc is None:
+        messages.info(request, f"No {fmt.upper()} memo is stored yet: save one first.")
+        return redirect("assessment_snapshot", snap_pk=snap.pk)
+    reads.log_read(request.user, snap.case, what="memo_download", purpose=purpose, obj=doc)
     return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.filename)
 
 

@@ -187,19 +187,31 @@ def public_key_pem() -> str:
     return pem.decode() if isinstance(pem, bytes) else pem
 
 
-def sign_current_head():
-    """Sign the current tree head and store it (no-op if the newest head already covers this size)."""
-    from comity.audit.models import LedgerState, TreeHead
+def sign_current_head(*, actor=None, via: str = ""):
+    """Sign the current tree head and store it (no-op if the newest head already covers this size).
 
-    state = LedgerState.objects.filter(pk=1).first()
-    compact = CompactRange.from_dict(state.compact) if state and state.compact else CompactRange()
-    latest = TreeHead.objects.order_by("-size", "-id").first()
-    if latest is not None and latest.size == compact.size:
-        return latest
-    head = sign_tree_head(private_key(), compact.size, compact.root())
-    d = head.to_dict()
-    return TreeHead.objects.create(size=d["size"], root_hash=d["root_hash"], timestamp=d["timestamp"],
-                                   key_id=d["key_id"], signature=d["signature"])
+    Signing is itself audited: the event `ledger.tree_head_signed` is appended first, naming the size
+    the head will have, and the head then covers that event too (so the log does not grow again and
+    a periodic signer settles)."""
+    from comity import audit
+    from comity.audit.models import LedgerState, TreeHead
+    from comity.ledger import key_id
+
+    with transaction.atomic():
+        state = LedgerState.objects.filter(pk=1).first()
+        size = state.size if state else 0
+        latest = TreeHead.objects.order_by("-size", "-id").first()
+        if latest is not None and latest.size == size:
+            return latest
+        key = private_key()
+        audit.record("ledger.tree_head_signed", actor=actor, category="security", via=via,
+                     new={"size": size + 1, "key_id": key_id(key.public_key())})
+        state = LedgerState.objects.get(pk=1)  # locked by the append above until this transaction ends
+        compact = CompactRange.from_dict(state.compact)
+        head = sign_tree_head(key, compact.size, compact.root())
+        d = head.to_dict()
+        return TreeHead.objects.create(size=d["size"], root_hash=d["root_hash"], timestamp=d["timestamp"],
+                                       key_id=d["key_id"], signature=d["signature"])
 
 
 def _event_time(value) -> str:

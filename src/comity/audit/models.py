@@ -46,6 +46,19 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.time:%Y-%m-%d %H:%M} {self.event_type} by {self.actor_label or 'system'}"
 
+    @property
+    def purpose_text(self) -> str:
+        """The stated purpose as the user wrote it, while it is kept; "(erased)" once disposal has
+        removed it; the column itself holds only a commitment (older events hold the text)."""
+        if not self.purpose:
+            return ""
+        if not self.purpose.startswith("sha256:"):
+            return self.purpose  # written before the log stopped holding free text (see docs/operations.md)
+        texts = getattr(self, "_prefetched_objects_cache", {}).get("texts")
+        found = [t for t in texts if t.field == "purpose"] if texts is not None else \
+            list(self.texts.filter(field="purpose"))
+        return found[0].text if found else "(erased on disposal)"
+
 
 class LedgerState(models.Model):
     """The one row holding the Merkle log's incremental state (a compact range). Locked by every
@@ -89,3 +102,18 @@ class TreeHead(models.Model):
     def as_dict(self) -> dict:
         return {"size": self.size, "root_hash": self.root_hash, "timestamp": self.timestamp,
                 "key_id": self.key_id, "signature": self.signature}
+
+
+class AuditText(models.Model):
+    """Free text tied to an audit event (the purpose stated for reading personal data, the words of a
+    console search). Kept here, not in the append-only log, so disposal can erase it: the log holds
+    only the salted commitment `comity.audit.schema.commitment(salt, text)`."""
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.CASCADE, related_name="texts")
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    field = models.CharField(max_length=30)
+    text = models.TextField()
+    salt = models.BinaryField(max_length=16)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "field"], name="one_text_per_event_field")]

@@ -293,7 +293,7 @@ def do_update_translation(draft: Draft, *, language: str, status: str, translato
     }
     _check(errors)
     with transaction.atomic():
-        old = {"status": translation.status, "translator": translation.translator}
+        old = {"status": translation.status, "translator_given": bool(translation.translator)}
         translation.status = status
         translation.translator = (translator or "").strip()
         if document is not None:
@@ -302,7 +302,7 @@ def do_update_translation(draft: Draft, *, language: str, status: str, translato
         translation.save()
         audit.record("builder.translation_updated", actor=acting_user, case=draft.request.case_id, obj=translation,
                      via=via, old=old, new={"language": language, "status": status,
-                                            "translator": translation.translator,
+                                            "translator_given": bool(translation.translator),
                                             "document": translation.document_id})
     return translation
 

@@ -16,10 +16,12 @@ from typing import Any, Callable
 
 import yaml
 
+from comity import errors as _errors
+
 DATA = Path(__file__).parent / "data"
 
 
-class DataError(ValueError):
+class DataError(_errors.DataError, ValueError):
     """The builder's data files are inconsistent; the message names the file and the entry."""
 
 

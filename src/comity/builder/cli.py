@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+
+from comity.errors import cli_fail
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("reference")
     c.add_argument("--user", required=True)
     c.add_argument("--json", action="store_true")
+    c.add_argument("--purpose", default=None,
+                   help="for an oversight user who is not a member of the case: why you read it (logged)")
     g = sub.add_parser("generate", help="generate the request (or request for further information)")
     g.add_argument("reference")
     g.add_argument("--user", required=True)
@@ -33,21 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _fail(errors: dict, as_json: bool) -> int:
-    if as_json:
-        print(json.dumps({"errors": errors}, indent=2, ensure_ascii=False), file=sys.stderr)
-    else:
-        for field, reason in errors.items():
-            print(f"error: {field}: {reason}", file=sys.stderr)
-    return 2
+def _fail(errors, as_json: bool = False) -> int:
+    """Errors print the same way in every command (comity.errors.cli_fail)."""
+    return cli_fail(errors, as_json)
 
 
 def run(args) -> int:
     from comity.accounts.models import User
     from comity.builder import actions, checks
     from comity.builder.models import Draft
-    from comity.cases.actions import do_record_access, is_member
-    from comity.cases.access import MEMBER_PURPOSE
+    from comity.cases import reads
+    from comity.cases.actions import is_member
     from comity.cases.models import CooperationRequest
     from comity.errors import InvalidInput, NotFound
 
@@ -55,13 +54,20 @@ def run(args) -> int:
     req = CooperationRequest.objects.select_related("case").filter(reference=args.reference).first()
     if user is None:
         return _fail({"user": f"no account named {args.user!r}"}, args.json)
-    if req is None or not is_member(req.case, user):
+    if req is None:
+        return _fail({"reference": "no such request in your cases"}, args.json)
+    try:  # the one compartment rule: members, or oversight with a stated purpose (reads only)
+        purpose = reads.case_purpose(user, req.case, stated=getattr(args, "purpose", None) if args.command == "check"
+                                     else None, via="cli")
+    except (NotFound, reads.PurposeRequired):
+        return _fail({"reference": "no such request in your cases"}, args.json)
+    if args.command != "check" and not is_member(req.case, user):
         return _fail({"reference": "no such request in your cases"}, args.json)
     draft = Draft.objects.filter(request=req).first()
     if draft is None:
         return _fail({"reference": "the request has no builder draft yet (open it in the builder)"}, args.json)
     if args.command == "check":
-        do_record_access(req.case, acting_user=user, what="builder_check", purpose=MEMBER_PURPOSE, obj=draft, via="cli")
+        reads.log_read(user, req.case, what="builder_check", purpose=purpose, obj=draft, via="cli")
         found = actions.findings(draft)
         out = {"request": req.reference, "measure": draft.measure, "draft_version": draft.version,
                "findings": found,

@@ -16,6 +16,8 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from comity.builder import checks
 from comity.cases.validation import country_name
 
@@ -100,7 +102,7 @@ def document_blocks(*, req, content: dict, measure: str, language: str, purpose:
     L = checks.labels(language)
     S = L["sections"]
     c = content
-    today = (on or dt.date.today()).isoformat()
+    today = (on or timezone.localdate()).isoformat()
     if purpose == "rfi":
         title = L["title"]["rfi"]
     else:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from comity.builder import actions, checks
 from comity.builder.models import LANGUAGES, Draft, GeneratedDocument, Translation
 from comity.cases import actions as case_actions
+from comity.cases import reads
 from comity.cases.access import MEMBER_PURPOSE
 from comity.cases.models import CooperationRequest, Document
 from comity.cases.validation import country_name
@@ -46,8 +47,7 @@ def _form_sections(draft: Draft, found: list[dict]) -> tuple[list[dict], list[di
 def builder(request, pk):
     req = _request_for_member(request, pk)
     draft = _draft(req)
-    case_actions.do_record_access(req.case, acting_user=request.user, what="builder_view", purpose=MEMBER_PURPOSE,
-                                  obj=draft or req)
+    reads.log_read(request.user, req.case, what="builder_view", purpose=MEMBER_PURPOSE, obj=draft or req)
     from comity.web.fields import language_names
 
     all_languages = sorted(language_names("en").items(), key=lambda kv: kv[1])

@@ -1,4 +1,5 @@
-"""Who may open a case, and the access events that opening it writes.
+"""Oversight grants and the PurposeRequired error; the one compartment rule itself is
+comity.cases.reads.case_purpose.
 
 Members see their cases. Oversight users may open any case after stating a purpose; the grant lasts
 COMITY_OVERSIGHT_GRANT_SECONDS and each read under it is logged with that purpose. Everyone else is
@@ -11,20 +12,24 @@ import time
 
 from django.conf import settings
 
-from comity.accounts.models import Role
-from comity.cases.actions import is_member
 from comity.cases.models import Case
-from comity.errors import NotFound
+from comity.errors import ComityError
 
 MEMBER_PURPOSE = "case work (member of the case)"
 _SESSION_KEY = "comity_oversight_grants"
 
 
-class PurposeRequired(Exception):
+class PurposeRequired(ComityError):
     """An oversight user must state a purpose before opening this case."""
+
+    code = "purpose_required"
+    status = 422  # the purpose is a missing input (API: query parameter `purpose`)
+    exit_code = 2
 
     def __init__(self, case: Case):
         self.case = case
+        super().__init__({"purpose": "state why you need this case (at least 10 characters); the purpose is "
+                                     "recorded with each read"})
 
 
 def grant_oversight(session, case: Case, purpose: str) -> None:
@@ -38,15 +43,3 @@ def oversight_purpose(session, case_id: int) -> str | None:
     if grant and grant["until"] > time.time():
         return grant["purpose"]
     return None
-
-
-def reading_purpose(user, case: Case, session=None, *, stated: str | None = None) -> str:
-    """The purpose under which `user` reads `case`; raises NotFound or PurposeRequired."""
-    if is_member(case, user):
-        return MEMBER_PURPOSE
-    if user.role == Role.OVERSIGHT:
-        purpose = stated or (oversight_purpose(session, case.pk) if session is not None else None)
-        if purpose:
-            return purpose
-        raise PurposeRequired(case)
-    raise NotFound("No such case.")

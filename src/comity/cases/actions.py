@@ -285,6 +285,17 @@ def do_record_access(case: Case, *, acting_user: User, what: str, purpose: str, 
                      category="access", via=via)
 
 
+def do_record_list_access(*, acting_user: User, what: str, references: list[str], via: str = "web") -> None:
+    """Record that a user read a list whose rows carry personal data (case titles, subjects): which
+    cases were shown, by reference. Members read their own lists for case work."""
+    with transaction.atomic():
+        audit.record(f"access.{what}", actor=acting_user, purpose=MEMBER_LIST_PURPOSE, category="access", via=via,
+                     new={"cases": references, "count": len(references)})
+
+
+MEMBER_LIST_PURPOSE = "case work (lists of the user's cases)"
+
+
 def do_open_case_for_oversight(case: Case, *, purpose: str, acting_user: User, via: str = "web") -> None:
     """An oversight user states why they open a case they are not a member of. The purpose is recorded."""
     if acting_user.role != Role.OVERSIGHT:
@@ -408,11 +419,11 @@ def do_set_legal_basis(req: CooperationRequest, *, instrument: str, acting_user:
         error = "choose an instrument"
     _check({"legal_basis_instrument": error})
     with transaction.atomic():
-        old = {"legal_basis_instrument": req.legal_basis_instrument, "legal_basis": req.legal_basis}
+        old = {"legal_basis_instrument": req.legal_basis_instrument}
         req.legal_basis_instrument, req.legal_basis = chosen, text
         req.save(update_fields=["legal_basis_instrument", "legal_basis", "updated_at"])
         audit.record("request.legal_basis_set", actor=acting_user, case=req.case_id, obj=req, via=via, old=old,
-                     new={"legal_basis_instrument": chosen, "legal_basis": text})
+                     new={"legal_basis_instrument": chosen})
     return req
 
 

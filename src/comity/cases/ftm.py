@@ -12,6 +12,7 @@ import datetime as dt
 import re
 
 import pycountry
+from django.utils import timezone
 
 _THING = {"name", "alias", "country", "notes", "description", "address", "sourceUrl"}
 _LEGAL_ENTITY = _THING | {"jurisdiction", "registrationNumber", "incorporationDate", "legalForm", "taxNumber",
@@ -56,7 +57,7 @@ def _check_date(value: str) -> str | None:
         d = dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
     except ValueError:
         return "is not a real calendar date"
-    if d > dt.date.today():
+    if d > timezone.localdate():
         return "is in the future"
     if d.year < 1850:
         return "is before 1850"

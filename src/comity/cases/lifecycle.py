@@ -3,6 +3,13 @@
 A lifecycle says, for one kind of request, which statuses exist, which transitions lead between
 them, which roles may fire each, and which legal clocks a transition starts. The UI shows the
 transitions possible from a request's current status as its next steps.
+
+A legal clock is defined once, in the law: the lifecycle names the law's clock rule (``rule:
+INSTRUMENT/code``, with ``@start_event`` where the law has rules of that code with different periods) and
+takes from it the period (the rule's dated parameter, the value in force on the day the clock starts), the
+citation (the article the rule cites), the instrument the clock runs under and whether it is verified. Only a
+clock that is not a legal deadline (``legal: false``, a follow-up practice) declares its own days or months
+and citation.
 """
 
 from __future__ import annotations
@@ -11,9 +18,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
-from dateutil.relativedelta import relativedelta
+
+from comity.errors import DataError
+from comity.law.dates import add_months
+
+if TYPE_CHECKING:
+    from comity.law import LawData
 
 DATA = Path(__file__).parent / "data" / "lifecycles.yaml"
 ROLES = {"admin", "supervisor", "caseworker", "prosecutor", "defence", "oversight"}
@@ -22,7 +35,7 @@ NOTICE_ACTIONS = ("publication", "ccf_challenge")
 from comity.law import EVENTS as LAW_EVENTS  # noqa: E402  (pure package, no data loaded on import)
 
 
-class LifecycleError(ValueError):
+class LifecycleError(DataError, ValueError):
     """The lifecycle data is inconsistent; the message names the kind and the field."""
 
 
@@ -31,13 +44,15 @@ class Clock:
     code: str
     label: str
     citation: str
-    days: int | None
-    months: int | None
+    days: int | None  # the period in days (a legal clock: the law's latest dated value), or None
+    months: int | None  # the period in calendar months, or None
     met_in: frozenset[str]
     instrument: str | None = None
     not_instrument: str | None = None
     legal: bool = True
     verified: bool = True
+    rule: str | None = None  # the law's clock rule a legal clock follows ("INSTRUMENT/code[@start_event]")
+    periods: tuple[tuple[dt.date, int], ...] = ()  # a legal clock: the law's period by the date it applies from
 
     def applies_to(self, instrument: str) -> bool:
         if self.instrument and instrument != self.instrument:
@@ -46,10 +61,22 @@ class Clock:
             return False
         return True
 
+    def period_on(self, start: dt.date) -> int:
+        """The length of the period (days or months) for a clock started on ``start``: for a legal clock, the
+        law's value in force that day (before the law's first dated value, that first value: the lifecycle
+        keeps showing a due date where the law's own clocks() gives none)."""
+        if not self.periods:
+            return self.months or self.days or 0
+        amount = self.periods[0][1]
+        for since, value in self.periods:
+            if since <= start:
+                amount = value
+        return amount
+
     def due_from(self, start: dt.date) -> dt.date:
         if self.months:
-            return start + relativedelta(months=self.months)
-        return start + dt.timedelta(days=self.days or 0)
+            return add_months(start, self.period_on(start))
+        return start + dt.timedelta(days=self.period_on(start))
 
 
 @dataclass(frozen=True)
@@ -108,7 +135,48 @@ def _fail(kind: str, where: str, reason: str):
     raise LifecycleError(f"{DATA.name}: {kind}: {where}: {reason}")
 
 
-def _parse(kind: str, raw: dict) -> Lifecycle:
+#: Keys a legal clock takes from the law's rule rather than declaring them.
+FROM_THE_LAW = ("days", "months", "citation", "instrument", "rule_book", "verified")
+
+
+def _law_clock(kind: str, code: str, ref, law: LawData) -> dict:
+    """The period, citation, instrument and verification of a legal clock, from the law's clock rule ``ref``
+    ("INSTRUMENT/code" or "INSTRUMENT/code@start_event")."""
+    from comity.law.clocks import RULE_BOOKS
+
+    where = f"clocks.{code}.rule"
+    instrument, _, rest = str(ref or "").partition("/")
+    rule_code, _, start_event = rest.partition("@")
+    if not instrument or not rule_code:
+        _fail(kind, where, f"{ref!r} is not INSTRUMENT/code or INSTRUMENT/code@start_event")
+    same = [r for r in law.clock_rules if r.instrument == instrument and r.code == rule_code]
+    rules = [r for r in same if not start_event or r.start_event == start_event]
+    if not rules:
+        starts = f" (its start events: {', '.join(sorted({r.start_event for r in same}))})" if same else ""
+        _fail(kind, where, f"no clock rule {ref!r} in the law (comity.law data/clocks.yaml){starts}")
+
+    def shape(r):
+        return r.parameter, r.add_parameter, r.unit, r.day_type, r.citation.split(":")[0].strip()
+
+    if len({shape(r) for r in rules}) > 1:
+        _fail(kind, where, f"the law has rules {ref!r} with different periods or citations: name one with "
+              f"@start_event ({', '.join(sorted({r.start_event for r in rules}))})")
+    rule = rules[0]
+    if rule.add_parameter:
+        _fail(kind, where, f"{ref!r} adds an extension ({rule.add_parameter}); name the rule of the period itself")
+    if rule.day_type != "calendar":
+        _fail(kind, where, f"{ref!r} counts {rule.day_type} days; a lifecycle clock counts calendar days or months")
+    param = law.parameters[rule.parameter]
+    periods = tuple((since, int(value)) for since, value, *_ in param.values)
+    latest = periods[-1][1]
+    months = rule.unit == "months"
+    return {"citation": rule.citation.split(":")[0].strip(), "days": None if months else latest,
+            "months": latest if months else None,
+            "instrument": None if rule.instrument in RULE_BOOKS else rule.instrument,
+            "verified": bool(rule.verified and param.values[-1][3]), "rule": str(ref), "periods": periods}
+
+
+def _parse(kind: str, raw: dict, law=None) -> Lifecycle:
     states = raw.get("states") or {}
     if not states:
         _fail(kind, "states", "no states declared")
@@ -121,22 +189,40 @@ def _parse(kind: str, raw: dict) -> Lifecycle:
         _fail(kind, "terminal", f"{s!r} is not a declared state")
     clocks: dict[str, Clock] = {}
     for code, c in (raw.get("clocks") or {}).items():
-        if not c.get("citation"):
-            _fail(kind, f"clocks.{code}.citation", "every clock needs a citation")
-        if bool(c.get("days")) == bool(c.get("months")):
-            _fail(kind, f"clocks.{code}", "give either days or months")
+        legal = c.get("legal", True) is not False
+        if legal:
+            # A legal deadline is the law's: its period, citation and instrument come from the clock rule.
+            if not c.get("rule"):
+                _fail(kind, f"clocks.{code}.rule", "a legal clock names the law's clock rule it follows "
+                      "(rule: INSTRUMENT/code); a clock that is not a legal deadline says legal: false")
+            for key in FROM_THE_LAW:
+                if key in c:
+                    _fail(kind, f"clocks.{code}.{key}", f"comes from the law's clock rule {c['rule']!r}; "
+                          f"remove {key}: here")
+        else:
+            if c.get("rule"):
+                _fail(kind, f"clocks.{code}.rule", "a clock that is not a legal deadline (legal: false) follows "
+                      "no law rule; give its own days or months and citation")
+            if not c.get("citation"):
+                _fail(kind, f"clocks.{code}.citation", "every clock needs a citation")
+            if bool(c.get("days")) == bool(c.get("months")):
+                _fail(kind, f"clocks.{code}", "give either days or months")
         for s in set(c.get("met_in") or []) - set(states):
             _fail(kind, f"clocks.{code}.met_in", f"{s!r} is not a declared state")
-        if c.get("legal", True) and not (c.get("instrument") or c.get("rule_book")):
-            _fail(kind, f"clocks.{code}.instrument", "a legal clock names the instrument it applies under "
-                  "(instrument:) or the rule book that governs every such request (rule_book:)")
         if c.get("not_instrument"):
             _fail(kind, f"clocks.{code}.not_instrument", "a clock applies under its own instrument only: use "
                   "instrument:")
-        clocks[code] = Clock(code=code, label=c.get("label", code), citation=c["citation"], days=c.get("days"),
-                             months=c.get("months"), met_in=frozenset(c.get("met_in") or []),
-                             instrument=c.get("instrument"), not_instrument=c.get("not_instrument"),
-                             legal=c.get("legal", True), verified=c.get("verified", True))
+        if legal:
+            if law is None:
+                from comity.law import get_law
+
+                law = get_law()
+            spec = _law_clock(kind, code, c["rule"], law)
+        else:
+            spec = {"citation": c["citation"], "days": c.get("days"), "months": c.get("months"),
+                    "instrument": c.get("instrument"), "verified": c.get("verified", True)}
+        clocks[code] = Clock(code=code, label=c.get("label", code), met_in=frozenset(c.get("met_in") or []),
+                             not_instrument=c.get("not_instrument"), legal=legal, **spec)
     transitions = []
     seen = set()
     for i, t in enumerate(raw.get("transitions") or []):
@@ -178,11 +264,13 @@ def _parse(kind: str, raw: dict) -> Lifecycle:
                      terminal=terminal, transitions=tuple(transitions), clocks=clocks)
 
 
-def parse_lifecycles(text: str) -> dict[str, Lifecycle]:
+def parse_lifecycles(text: str, law: LawData | None = None) -> dict[str, Lifecycle]:
+    """Parse and check lifecycles; legal clocks are resolved against ``law`` (default: the process's law
+    data, comity.law.get_law())."""
     raw = yaml.safe_load(text) or {}
     raw.pop("roles", None)
     raw.pop("checks", None)
-    return {kind: _parse(kind, spec) for kind, spec in raw.items()}
+    return {kind: _parse(kind, spec, law) for kind, spec in raw.items()}
 
 
 @lru_cache(maxsize=1)

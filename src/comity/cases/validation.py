@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 import pycountry
+from django.utils import timezone
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -43,7 +44,7 @@ def date_error(value, *, allow_future: bool = True, field_label: str = "date") -
         return "is not a date (YYYY-MM-DD)"
     if value.year < 1900 or value.year > 2200:
         return f"{value.isoformat()} is out of range (1900-2200)"
-    if not allow_future and value > dt.date.today():
+    if not allow_future and value > timezone.localdate():
         return f"{value.isoformat()} is in the future"
     return None
 

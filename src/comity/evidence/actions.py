@@ -106,10 +106,12 @@ def record_hash(payload_bytes: bytes, signature: bytes) -> str:
     return hashlib.sha256(payload_bytes + signature).hexdigest()
 
 
-def _append_custody(item: EvidenceItem, ring: crypto.Keyring, *, kind: str, actor: User, at: dt.datetime,
-                    place: str, reason: str, from_user=None, from_party="", to_user=None, to_party="",
-                    via: str = "web") -> CustodyEvent:
-    """Sign, time-stamp and store the next event of an item (inside the caller's transaction)."""
+def _prepare_custody(item: EvidenceItem, ring: crypto.Keyring, *, kind: str, actor: User, at: dt.datetime,
+                     place: str, reason: str, from_user=None, from_party="", to_user=None, to_party="",
+                     via: str = "web") -> CustodyEvent:
+    """The next event of an item, signed and time-stamped but not yet saved (inside the caller's
+    transaction, before any audit event of it: the time-stamping authority is called over the network
+    and must not be waited for while the audit log's lock is held)."""
     EvidenceItem.objects.select_for_update().filter(pk=item.pk).first()  # serialise appends per item
     last = item.custody_events.order_by("-seq").first()
     key = signing_key_for(actor, ring, via=via)
@@ -125,12 +127,28 @@ def _append_custody(item: EvidenceItem, ring: crypto.Keyring, *, kind: str, acto
         ev.timestamp_token = keys.timestamp(bytes.fromhex(ev.record_hash))
     except Exception as exc:  # noqa: BLE001 - any TSA failure refuses the event, with the reason
         raise InvalidInput({"timestamp": f"the time-stamping authority failed: {exc}"}) from None
+    return ev
+
+
+def _save_custody(ev: CustodyEvent, *, via: str = "web") -> CustodyEvent:
     ev.save()
-    audit.record("evidence.custody_recorded", actor=actor, case=item.case_id, obj=ev, via=via,
-                 new={"item": item.exhibit_number, "seq": ev.seq, "kind": kind, "from": from_party or from_user,
-                      "to": to_party or to_user, "at": at, "place": place, "reason": reason,
+    audit.record("evidence.custody_recorded", actor=ev.actor, case=ev.item.case_id, obj=ev, via=via,
+                 new={"item": ev.item.exhibit_number, "seq": ev.seq, "kind": ev.kind, "at": ev.at,
                       "record_hash": ev.record_hash})
     return ev
+
+
+def _append_custody(item: EvidenceItem, ring: crypto.Keyring, **kw) -> CustodyEvent:
+    """Sign, time-stamp and store the next event of an item (inside the caller's transaction)."""
+    return _save_custody(_prepare_custody(item, ring, **kw), via=kw.get("via", "web"))
+
+
+def _ensure_signing_key(user: User, ring: crypto.Keyring, via: str) -> None:
+    """Create the user's signing key (an audited action of its own) before an action that signs, so the
+    action's transaction takes the audit log's lock only after the time-stamping authority answered."""
+    if not UserSigningKey.objects.filter(user=user, retired_at__isnull=True).exists():
+        with transaction.atomic():
+            signing_key_for(user, ring, via=via)
 
 
 def _text_errors(**fields) -> dict:
@@ -221,20 +239,26 @@ def do_register_evidence(case: Case, *, kind: str, title: str, date_obtained, ac
         item.sha256 = result.digests["sha256"]
         item.sha512 = result.digests.get("sha512", "")
     try:
+        _ensure_signing_key(acting_user, ring, via)
         with transaction.atomic():
             item.exhibit_number = _next_exhibit_number()
             item.registered_at = timezone.now()
             item.save()
-            audit.record("evidence.registered", actor=acting_user, case=case, obj=item, via=via, new={
-                "exhibit_number": item.exhibit_number, "kind": kind, "title": item.title,
-                "filename": item.filename, "size": item.size, "sha256": item.sha256, "sha512": item.sha512,
-                "source_request": source_request.reference if source_request else "",
-                "providing_state": item.providing_state, "providing_authority": item.providing_authority,
-                "date_obtained": obtained, "use_limitations": item.use_limitations})
             source = item.providing_authority or item.providing_state or "source not stated"
-            _append_custody(item, ring, kind=CustodyKind.RECEIVED, actor=acting_user, at=item.registered_at,
-                            place=place.strip() or "registered in Comity", from_party=source, to_user=acting_user,
-                            reason=f"registered as evidence {item.exhibit_number}", via=via)
+            received = _prepare_custody(item, ring, kind=CustodyKind.RECEIVED, actor=acting_user,
+                                        at=item.registered_at, place=place.strip() or "registered in Comity",
+                                        from_party=source, to_user=acting_user,
+                                        reason=f"registered as evidence {item.exhibit_number}", via=via)
+            # Title, filename, authority and the text of the limitations stay in the item (erased on
+            # disposal); the log keeps the hashes and whether limitations apply.
+            limits = item.use_limitations
+            audit.record("evidence.registered", actor=acting_user, case=case, obj=item, via=via, new={
+                "exhibit_number": item.exhibit_number, "kind": kind, "size": item.size, "sha256": item.sha256,
+                "sha512": item.sha512, "source_request": source_request.reference if source_request else "",
+                "providing_state": item.providing_state, "date_obtained": obtained,
+                "speciality": bool(limits.get("speciality")), "purpose_limited": bool(limits.get("purpose_limitation")),
+                "consent_needed": bool(limits.get("onward_disclosure_needs_consent"))})
+            _save_custody(received, via=via)
     except BaseException:
         if final_path is not None:
             final_path.unlink(missing_ok=True)  # nothing half-stored
@@ -328,6 +352,7 @@ def do_record_custody_event(item: EvidenceItem, *, kind: str, at, place: str, re
     ring = keyring()
     if kind == CustodyKind.RECEIVED and to_user is None and not (to_party or "").strip():
         to_user = acting_user
+    _ensure_signing_key(acting_user, ring, via)
     with transaction.atomic():
         return _append_custody(item, ring, kind=kind, actor=acting_user, at=at, place=place.strip(),
                                reason=reason.strip(), from_user=from_user, from_party=(from_party or "").strip(),
@@ -344,7 +369,7 @@ def do_record_consent(item: EvidenceItem, *, consent_reference: str, acting_user
         item.consent_reference = consent_reference.strip()
         item.save(update_fields=["consent_reference"])
         audit.record("evidence.consent_recorded", actor=acting_user, case=item.case_id, obj=item, via=via,
-                     old={"consent_reference": old}, new={"consent_reference": item.consent_reference})
+                     old={"consent_given": bool(old)}, new={"consent_given": bool(item.consent_reference)})
     return item
 
 
@@ -393,6 +418,31 @@ def do_rotate_master_key(*, acting_user: User, generate: bool = True, via: str =
     except (crypto.MasterKeyMissing, crypto.CiphertextCorrupted) as exc:
         raise InvalidInput({"master_key": str(exc)}) from None
     return {"key_id": ring.current_id, **counts}
+
+
+def do_init_master_key(*, acting_user: User | None = None, via: str = "cli"):
+    """Create the evidence master key in the data folder (once) and log it (its id, never the key)."""
+    path = keys.init_master_key()  # refuses to overwrite: FileExistsError
+    ring = keys.load_keyring()
+    with transaction.atomic():
+        audit.record("evidence.master_key_created", actor=acting_user, category="security", via=via,
+                     new={"key_id": ring.current_id})
+    return path
+
+
+def do_drop_retired_keys(*, acting_user: User, via: str = "cli") -> int:
+    """After a completed rotation, keep only the current key in the file-based keyring; logged, and the
+    file is rewritten only once the event is committed."""
+    if acting_user.role != Role.ADMIN:
+        raise NotAllowed("Only an administrator may drop retired master keys.")
+    if keys.uses_env():
+        return 0
+    ring = keys.load_keyring()
+    with transaction.atomic():
+        audit.record("evidence.retired_keys_dropped", actor=acting_user, category="security", via=via,
+                     new={"key_id": ring.current_id, "dropped": len(ring.retired)})
+        transaction.on_commit(keys.drop_retired_keys)
+    return len(ring.retired)
 
 
 # --- disclosure -------------------------------------------------------------------------------------
@@ -506,6 +556,7 @@ def do_disclose_evidence(case: Case, *, items: list[EvidenceItem], fields: list[
         part.unlink(missing_ok=True)
         raise
     try:
+        _ensure_signing_key(acting_user, ring, via)
         with transaction.atomic():
             d = Disclosure.objects.create(
                 uuid=disclosure_uuid, case=case, recipient=recipient.strip(), recipient_kind=recipient_kind,
@@ -515,14 +566,15 @@ def do_disclose_evidence(case: Case, *, items: list[EvidenceItem], fields: list[
                 wrapped_key=ring.wrap(package_key, f"disclosure:{disclosure_uuid}"), created_by=acting_user,
                 created_at=timezone.now())
             d.items.set(items)
-            for i in items:
-                _append_custody(i, ring, kind=CustodyKind.COPIED, actor=acting_user, at=d.created_at,
-                                place="Comity disclosure package", to_party=recipient.strip(),
-                                reason=f"disclosed ({', '.join(fields) or 'identification only'}): {purpose.strip()}",
-                                via=via)
-            audit.record("evidence.disclosed", actor=acting_user, case=case, obj=d, via=via, purpose=purpose.strip(),
-                         new={"recipient": d.recipient, "recipient_kind": recipient_kind,
-                              "recipient_state": d.recipient_state, "purpose": d.purpose,
+            copies = [_prepare_custody(i, ring, kind=CustodyKind.COPIED, actor=acting_user, at=d.created_at,
+                                       place="Comity disclosure package", to_party=recipient.strip(),
+                                       reason=f"disclosed ({', '.join(fields) or 'identification only'}): "
+                                              f"{purpose.strip()}", via=via)
+                      for i in items]
+            for ev in copies:  # all time-stamped first: the audit log's lock is taken only now
+                _save_custody(ev, via=via)
+            audit.record("evidence.disclosed", actor=acting_user, case=case, obj=d, via=via,
+                         new={"recipient_kind": recipient_kind, "recipient_state": d.recipient_state,
                               "items": [i.exhibit_number for i in items], "fields": fields,
                               "package_sha256": package_sha256})
     except BaseException:
@@ -544,3 +596,35 @@ class _HashingReader:
         data = self._reader.read(n)
         self.sha256.update(data)
         return data
+
+
+# --- disposal ---------------------------------------------------------------------------------------
+
+DISPOSED = "[disposed]"
+
+
+def erase_case_evidence(case_id: int) -> dict:
+    """Erase what this app keeps about a disposed case's evidence: the descriptive text of its items
+    (title, description, seals, location, authority, limitations, consent, filename), the places,
+    parties and reasons of their custody events, the recipients and purposes of disclosures, and the
+    encrypted files (after the disposal commits). Kept: exhibit numbers, kinds, hashes, sizes, dates,
+    signatures and time-stamp tokens, so the record of what existed and its hashes stays, while the
+    signed custody payloads can no longer be re-verified (their text is gone by design).
+    Runs inside the disposal's transaction (comity.oversight.actions.do_dispose_case), wired in apps.py."""
+    items = EvidenceItem.objects.filter(case_id=case_id)
+    files = [_store_path(name) for name in items.exclude(storage_name="").values_list("storage_name", flat=True)]
+    disclosures = Disclosure.objects.filter(case_id=case_id)
+    files += [keys.evidence_dir() / name for name in disclosures.values_list("package_name", flat=True) if name]
+    n_items = items.update(title=DISPOSED, description="", seal_numbers="", location="", providing_authority="",
+                           legal_basis="", purpose_limitation="", consent_reference="", filename="")
+    CustodyEvent.objects.filter(item__case_id=case_id).update(from_party="", to_party="", place=DISPOSED,
+                                                              reason=DISPOSED)
+    n_disclosures = disclosures.update(recipient=DISPOSED, purpose=DISPOSED, manifest={})
+
+    def delete_files():
+        for path in files:
+            path.unlink(missing_ok=True)
+
+    if files:
+        transaction.on_commit(delete_files)
+    return {"evidence_items": n_items, "disclosures": n_disclosures}

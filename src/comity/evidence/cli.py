@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+
+from comity.errors import cli_fail
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,22 +48,20 @@ def build_parser() -> argparse.ArgumentParser:
         v.add_argument("--user", required=True)
         v.add_argument("--json", action="store_true")
         v.add_argument("-o", "--output")
+        v.add_argument("--purpose", default=None,
+                       help="for an oversight user who is not a member of the case: why you read it (logged)")
     return p
 
 
-def _fail(errors: dict, as_json: bool = False) -> int:
-    if as_json:
-        print(json.dumps({"errors": errors}, indent=2, ensure_ascii=False), file=sys.stderr)
-    else:
-        for field, reason in errors.items():
-            print(f"error: {field}: {reason}", file=sys.stderr)
-    return 2
+def _fail(errors, as_json: bool = False) -> int:
+    """Errors print the same way in every command (comity.errors.cli_fail)."""
+    return cli_fail(errors, as_json)
 
 
 def run(args) -> int:
     from comity.accounts.models import User
-    from comity.cases.access import MEMBER_PURPOSE
-    from comity.cases.actions import do_record_access, is_member
+    from comity.cases import reads
+    from comity.cases.actions import is_member
     from comity.cases.models import Case
     from comity.errors import InvalidInput, NotAllowed, NotFound
     from comity.evidence import actions, keys, report
@@ -73,7 +72,7 @@ def run(args) -> int:
         if keys.uses_env():
             return _fail({"master_key": f"{keys.ENV_KEY} is set; the key comes from the environment"})
         try:
-            print(f"created {keys.init_master_key()} (mode 0600); back it up")
+            print(f"created {actions.do_init_master_key(via='cli')} (mode 0600); back it up")
         except FileExistsError:
             return _fail({"master_key": f"{keys.keyring_path()} exists already; it was not changed"})
         return 0
@@ -84,7 +83,7 @@ def run(args) -> int:
         if args.command == "rotate-key":
             result = actions.do_rotate_master_key(acting_user=user, generate=not keys.uses_env(), via="cli")
             if args.drop_retired:
-                keys.drop_retired_keys()
+                result["retired_keys_dropped"] = actions.do_drop_retired_keys(acting_user=user, via="cli")
             print(json.dumps(result))
             return 0
         if args.command == "register":
@@ -103,11 +102,14 @@ def run(args) -> int:
                   f"{item.exhibit_number}  {item.size} bytes  sha256 {item.sha256}")
             return 0
         item = EvidenceItem.objects.select_related("case").filter(exhibit_number=args.exhibit).first()
-        if item is None or not is_member(item.case, user):
-            return _fail({"exhibit": "no such item among your cases"}, as_json)
+        try:  # the one compartment rule: members, or oversight with a stated purpose
+            purpose = reads.case_purpose(user, item.case, stated=args.purpose, via="cli") if item else None
+        except (NotFound, reads.PurposeRequired):
+            purpose = None
+        if item is None or purpose is None:
+            return _fail({"exhibit": "no such item among your cases (oversight: give --purpose)"}, as_json)
         if args.command == "verify":
-            do_record_access(item.case, acting_user=user, what="evidence_report", purpose=MEMBER_PURPOSE, obj=item,
-                             via="cli")
+            reads.log_read(user, item.case, what="evidence_report", purpose=purpose, obj=item, via="cli")
             r = report.verification_report(item)
             text = json.dumps(r, indent=2)
             if not as_json:
@@ -120,8 +122,7 @@ def run(args) -> int:
                 text = "\n".join(lines)
             _write(text, args.output)
             return 0 if r["ok"] else 1
-        do_record_access(item.case, acting_user=user, what="evidence_case_export", purpose=MEMBER_PURPOSE, obj=item,
-                         via="cli")
+        reads.log_read(user, item.case, what="evidence_case_export", purpose=purpose, obj=item, via="cli")
         _write(json.dumps(report.case_uco(item), indent=2), args.output)
         return 0
     except InvalidInput as exc:

@@ -35,6 +35,8 @@ from typing import BinaryIO, Callable, Iterable, Iterator
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from comity.errors import IntegrityError
+
 MAGIC = b"CEV1"
 VERSION = 1
 HEADER_LEN = 16
@@ -45,7 +47,7 @@ HASH_ALGORITHMS = ("sha256", "sha512")
 _WRAP_AAD = b"comity-evidence-data-key-v1:"
 
 
-class EvidenceCryptoError(Exception):
+class EvidenceCryptoError(IntegrityError):
     """Base class for the errors this module raises; the message says what to do."""
 
 
@@ -55,6 +57,9 @@ class CiphertextCorrupted(EvidenceCryptoError):
 
 class MasterKeyMissing(EvidenceCryptoError):
     """No master key is configured, or the one needed to unwrap a data key is not in the keyring."""
+
+    code = "master_key_missing"
+    status = 503
 
 
 class SourceChanged(EvidenceCryptoError):

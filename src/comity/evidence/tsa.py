@@ -31,10 +31,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from comity.errors import ServiceUnavailable
+
 _POLICY = "1.3.6.1.4.1.99999.3161.1"  # private-arc policy id of the local authority (informational)
 
 
-class TimestampError(Exception):
+class TimestampError(ServiceUnavailable):
     """A token could not be obtained, or does not verify; the message says which check failed."""
 
 

@@ -3,6 +3,7 @@ that does not exist); every read is logged through comity.cases.actions.do_recor
 
 from __future__ import annotations
 
+import functools
 import json
 
 from django.contrib import messages
@@ -13,29 +14,62 @@ from django.views.decorators.http import require_POST
 
 from comity.accounts.models import User
 from comity.cases import actions as case_actions
-from comity.cases.access import MEMBER_PURPOSE
+from comity.cases import reads
+from comity.cases.access import MEMBER_PURPOSE, PurposeRequired
 from comity.cases.models import Case, CooperationRequest
-from comity.errors import InvalidInput
+from comity.errors import InvalidInput, NotFound
 from comity.evidence import actions, crypto, keys, report
 from comity.evidence.models import CustodyKind, Disclosure, EvidenceItem, EvidenceKind
 
 
 def _member_case(request, pk) -> Case:
+    """For changes: only members register, record custody and disclose."""
     case = Case.objects.filter(pk=pk).first()
     if case is None or not case_actions.is_member(case, request.user):
         raise Http404("No such case.")
     return case
 
 
-def _item(request, pk) -> EvidenceItem:
+def _purpose(request, case: Case) -> str:
+    """The one compartment rule for reads (comity.cases.reads): members, or oversight with a stated
+    purpose (PurposeRequired sends them to state it); anyone else gets 404."""
+    try:
+        return reads.case_purpose(request.user, case, session=request.session)
+    except NotFound:
+        raise Http404("No such case.") from None
+
+
+def _readable_case(request, pk) -> tuple[Case, str]:
+    case = Case.objects.filter(pk=pk).first()
+    if case is None:
+        raise Http404("No such case.")
+    return case, _purpose(request, case)
+
+
+def _item(request, pk, *, write: bool = False) -> tuple[EvidenceItem, str]:
     item = EvidenceItem.objects.select_related("case", "source_request", "registered_by").filter(pk=pk).first()
-    if item is None or not case_actions.is_member(item.case, request.user):
+    if item is None:
         raise Http404("No such item.")
-    return item
+    if write:
+        if not case_actions.is_member(item.case, request.user):
+            raise Http404("No such item.")
+        return item, MEMBER_PURPOSE
+    return item, _purpose(request, item.case)
 
 
-def _log(request, case, what, obj):
-    case_actions.do_record_access(case, acting_user=request.user, what=what, purpose=MEMBER_PURPOSE, obj=obj)
+def _log(request, case, what, obj, purpose=MEMBER_PURPOSE):
+    reads.log_read(request.user, case, what=what, purpose=purpose, obj=obj)
+
+
+def _reads(view):
+    """An oversight user who has not stated a purpose for the case is sent to state one."""
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PurposeRequired as exc:
+            return redirect("case_purpose", pk=exc.case.pk)
+    return wrapped
 
 
 def _user(username: str):
@@ -45,8 +79,12 @@ def _user(username: str):
 
 
 @login_required
+@_reads
 def case_evidence(request, case_pk):
-    case = _member_case(request, case_pk)
+    if request.method == "POST":
+        case, purpose = _member_case(request, case_pk), MEMBER_PURPOSE
+    else:
+        case, purpose = _readable_case(request, case_pk)
     errors = {}
     if request.method == "POST":
         p = request.POST
@@ -69,29 +107,30 @@ def case_evidence(request, case_pk):
             return redirect("evidence_item", pk=item.pk)
         except InvalidInput as exc:
             errors = exc.errors
-    _log(request, case, "evidence_list", case)
+    _log(request, case, "evidence_list", case, purpose)
     return render(request, "evidence/case_evidence.html", {
-        "case": case, "items": case.evidence_items.all(), "errors": errors, "error_list": _labelled(errors), "post": request.POST,
+        "case": case, "can_write": case_actions.is_member(case, request.user), "purpose": purpose, "items": case.evidence_items.all(), "errors": errors, "error_list": _labelled(errors), "post": request.POST,
         "requests": case.requests.all(), "kinds": EvidenceKind.choices,
         "disclosures": case.disclosures.select_related("created_by")},
         status=400 if errors else 200)
 
 
 @login_required
+@_reads
 def item_detail(request, pk):
-    item = _item(request, pk)
-    _log(request, item.case, "evidence_view", item)
+    item, purpose = _item(request, pk)
+    _log(request, item.case, "evidence_view", item, purpose)
     events = item.custody_events.select_related("actor", "from_user", "to_user").order_by("seq")
     members = User.objects.filter(memberships__case=item.case, memberships__revoked_at__isnull=True).order_by("username")
     return render(request, "evidence/item_detail.html", {
         "item": item, "events": events, "kinds": CustodyKind.choices, "members": members,
-        "errors": {}, "post": {}})
+        "errors": {}, "post": {}, "can_write": case_actions.is_member(item.case, request.user), "purpose": purpose})
 
 
 @login_required
 @require_POST
 def custody_add(request, pk):
-    item = _item(request, pk)
+    item, _ = _item(request, pk, write=True)
     p = request.POST
     from_user, to_user = _user(p.get("from_user", "")), _user(p.get("to_user", ""))
     try:
@@ -109,13 +148,13 @@ def custody_add(request, pk):
         members = User.objects.filter(memberships__case=item.case, memberships__revoked_at__isnull=True)
         return render(request, "evidence/item_detail.html", {
             "item": item, "events": events, "kinds": CustodyKind.choices, "members": members,
-            "errors": exc.errors, "error_list": _labelled(exc.errors), "post": p}, status=400)
+            "errors": exc.errors, "error_list": _labelled(exc.errors), "post": p, "can_write": True}, status=400)
 
 
 @login_required
 @require_POST
 def consent_add(request, pk):
-    item = _item(request, pk)
+    item, _ = _item(request, pk, write=True)
     try:
         actions.do_record_consent(item, consent_reference=request.POST.get("consent_reference", ""),
                                   acting_user=request.user)
@@ -126,16 +165,18 @@ def consent_add(request, pk):
 
 
 @login_required
+@_reads
 def item_report_json(request, pk):
-    item = _item(request, pk)
-    _log(request, item.case, "evidence_report", item)
+    item, purpose = _item(request, pk)
+    _log(request, item.case, "evidence_report", item, purpose)
     return JsonResponse(report.verification_report(item), json_dumps_params={"indent": 2})
 
 
 @login_required
+@_reads
 def item_report_pdf(request, pk):
-    item = _item(request, pk)
-    _log(request, item.case, "evidence_report", item)
+    item, purpose = _item(request, pk)
+    _log(request, item.case, "evidence_report", item, purpose)
     pdf = report.report_pdf(report.verification_report(item))
     resp = HttpResponse(pdf, content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="{item.exhibit_number}-verification.pdf"'
@@ -143,24 +184,26 @@ def item_report_pdf(request, pk):
 
 
 @login_required
+@_reads
 def item_case_uco(request, pk):
-    item = _item(request, pk)
-    _log(request, item.case, "evidence_case_export", item)
+    item, purpose = _item(request, pk)
+    _log(request, item.case, "evidence_case_export", item, purpose)
     resp = HttpResponse(json.dumps(report.case_uco(item), indent=2), content_type="application/ld+json")
     resp["Content-Disposition"] = f'attachment; filename="{item.exhibit_number}.case.jsonld"'
     return resp
 
 
 @login_required
+@_reads
 def item_download(request, pk):
-    item = _item(request, pk)
+    item, purpose = _item(request, pk)
     if item.kind != EvidenceKind.DIGITAL:
         raise Http404("No file.")
     try:
         reader = actions.open_plaintext(item)
     except InvalidInput as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain")
-    _log(request, item.case, "evidence_download", item)
+    _log(request, item.case, "evidence_download", item, purpose)
 
     def chunks():
         try:
@@ -201,17 +244,18 @@ def disclose(request, case_pk):
         "error_list": _labelled(errors), "post": request.POST, "kinds": Disclosure.RecipientKind.choices}, status=400 if errors else 200)
 
 
-def _disclosure(request, pk) -> Disclosure:
+def _disclosure(request, pk) -> tuple[Disclosure, str]:
     d = Disclosure.objects.select_related("case", "created_by").filter(pk=pk).first()
-    if d is None or not case_actions.is_member(d.case, request.user):
+    if d is None:
         raise Http404("No such disclosure.")
-    return d
+    return d, _purpose(request, d.case)
 
 
 @login_required
+@_reads
 def disclosure_detail(request, pk):
-    d = _disclosure(request, pk)
-    _log(request, d.case, "evidence_disclosure_view", d)
+    d, purpose = _disclosure(request, pk)
+    _log(request, d.case, "evidence_disclosure_view", d, purpose)
     import base64
     key = base64.b64encode(actions.package_key(d)).decode()
     return render(request, "evidence/disclosure.html", {"d": d, "package_key": key,
@@ -219,18 +263,20 @@ def disclosure_detail(request, pk):
 
 
 @login_required
+@_reads
 def disclosure_package(request, pk):
-    d = _disclosure(request, pk)
-    _log(request, d.case, "evidence_disclosure_download", d)
+    d, purpose = _disclosure(request, pk)
+    _log(request, d.case, "evidence_disclosure_download", d, purpose)
     resp = FileResponse(open(keys.evidence_dir() / d.package_name, "rb"), content_type="application/octet-stream")
     resp["Content-Disposition"] = f'attachment; filename="disclosure-{d.uuid}.tar.cev"'
     return resp
 
 
 @login_required
+@_reads
 def disclosure_manifest(request, pk):
-    d = _disclosure(request, pk)
-    _log(request, d.case, "evidence_disclosure_manifest", d)
+    d, purpose = _disclosure(request, pk)
+    _log(request, d.case, "evidence_disclosure_manifest", d, purpose)
     return JsonResponse(d.manifest, json_dumps_params={"indent": 2})
 
 

@@ -16,6 +16,7 @@ import json
 import sys
 from typing import Any
 
+from .dates import today as _today
 from .errors import DataError, LawError
 
 
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             _print_json(exc.as_dict())
         else:
             print(f"error: {exc.message}", file=sys.stderr)
-            for err in exc.errors if len(exc.errors) > 1 or "line" in (exc.errors or [{}])[0] else []:
+            for err in exc.problems if len(exc.problems) > 1 or "line" in (exc.problems or [{}])[0] else []:
                 where = f"line {err['line']}, " if err.get("line") else ""
                 print(f"  {where}{err.get('field', '?')}: {err.get('reason', '')}", file=sys.stderr)
         return 2
@@ -208,7 +209,6 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    import datetime as dt
     import shutil
     import tempfile
     from pathlib import Path
@@ -226,12 +226,12 @@ def _import(args: argparse.Namespace) -> int:
     inst = law.instruments[iid]
     imported = read_party_file(args.file, iid, known_states())
     diff = diff_parties(inst, imported)
-    read = dt.date.today()
+    read = _today()
     if args.read:
         from .importer import parse_any_date
 
         read = parse_any_date(args.read)
-        if read is None or read > dt.date.today():
+        if read is None or read > _today():
             raise LawError("read: not a date on or before today", [{"field": "read", "reason": "not a past date"}])
     source = args.source or imported.source
     out: dict[str, Any] = {"diff": diff, "applied": False, "source": source, "read": read.isoformat()}

@@ -17,7 +17,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidInput, UnknownInstrument, field_error
-from .loader import _add_months, parse_date
+from .dates import add_months as _add_months
+from .loader import parse_date
 from .provenance import fact_ref, parameter_ref
 
 if TYPE_CHECKING:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .dates import today as _today
 from .errors import LawError
 from .model import DEPOSIT_KINDS
 
@@ -271,7 +272,7 @@ def _check_row(line: int, raw: dict[str, Any], names: dict[str, str],
         if day is None:
             errors.append({"line": line, "field": f, "reason": f"not a date: {value!r} (YYYY-MM-DD, DD/MM/YYYY, "
                            "DD-MM-YYYY or 12 Dec 2000)"})
-        elif day > dt.date.today() and f not in ("entry_into_force", "withdrawal"):
+        elif day > _today() and f not in ("entry_into_force", "withdrawal"):
             errors.append({"line": line, "field": f, "reason": f"in the future: {day}"})
         else:
             dates[f] = day

@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from comity.errors import DataError
+
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -75,9 +77,9 @@ MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _co
 MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
-class YamlSyntaxError(Exception):
+class YamlSyntaxError(DataError):
     def __init__(self, path: Path, line: int, reason: str):
-        super().__init__(f"{path}:{line}: {reason}")
+        super().__init__({f"{path}:{line}": reason}, message=f"{path}:{line}: {reason}")
         self.path, self.line, self.reason = path, line, reason
 
 

@@ -84,7 +84,7 @@ def read_leaf_hashes(path: str) -> list[bytes]:
         try:
             result.append(hash_from_hex(line.strip(), f"leaf_hashes[line {number}]"))
         except InvalidInputError as exc:
-            errors.extend(exc.errors)
+            errors.extend(exc.problems)
     if errors:
         raise InvalidInputError(errors[:20])
     return result
@@ -326,7 +326,7 @@ def _report_error(args: argparse.Namespace | None, exc: LedgerError, kind: str) 
     else:
         label = "verification failed" if kind == "verification_failed" else "bad input"
         print(f"{label}:", file=sys.stderr)
-        for error in exc.errors:
+        for error in exc.problems:
             print(f"  {error.field}: {error.reason}", file=sys.stderr)
 
 

@@ -69,7 +69,7 @@ def _check_time(value: Any, field: str, errors: list[FieldError]) -> str | None:
         try:
             return format_event_time(value)
         except InvalidInputError as exc:
-            errors.extend(FieldError(field, e.reason) for e in exc.errors)
+            errors.extend(FieldError(field, e.reason) for e in exc.problems)
             return None
     if not isinstance(value, str) or not _TIME_RE.match(value):
         errors.append(FieldError(field, "must be an ISO-8601 UTC time like 2026-01-31T09:30:00Z"))

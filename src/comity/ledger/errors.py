@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from comity import errors as _errors
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -33,28 +35,38 @@ class FieldError:
         return f"{self.field}: {self.reason}"
 
 
-class LedgerError(Exception):
-    """Base of every error raised by :mod:`comity.ledger`."""
+class LedgerError(_errors.ComityError):
+    """Base of every error raised by :mod:`comity.ledger`: ``problems`` is the list of FieldError,
+    ``errors`` the package-wide {field: reason} (comity.errors)."""
+
+    code = "ledger_error"
 
     def __init__(self, errors: Iterable[FieldError] | FieldError) -> None:
         if isinstance(errors, FieldError):
             errors = [errors]
-        self.errors: list[FieldError] = list(errors)
-        if not self.errors:  # an error with nothing in it would be unexplainable
-            self.errors = [FieldError("input", "unspecified error")]
-        super().__init__("; ".join(str(e) for e in self.errors))
+        problems: list[FieldError] = list(errors)
+        if not problems:  # an error with nothing in it would be unexplainable
+            problems = [FieldError("input", "unspecified error")]
+        fields: dict[str, str] = {}
+        for p in problems:
+            fields.setdefault(p.field, p.reason)
+        super().__init__(fields, message="; ".join(str(e) for e in problems), problems=problems)
 
     @classmethod
     def single(cls, field: str, reason: str) -> "LedgerError":
         return cls([FieldError(field, reason)])
 
     def as_dicts(self) -> list[dict[str, str]]:
-        return [e.as_dict() for e in self.errors]
+        return [e.as_dict() for e in self.problems]
 
 
-class InvalidInputError(LedgerError):
+class InvalidInputError(LedgerError, _errors.InvalidInput):
     """Malformed input: nothing could be verified."""
 
+    code = "invalid_input"
 
-class VerificationError(LedgerError):
+
+class VerificationError(LedgerError, _errors.IntegrityError):
     """Well-formed input that does not verify (tampering, or the wrong key)."""
+
+    code = "verification_failed"

@@ -267,7 +267,7 @@ def load_checkpoints(text: str | bytes, *, source: str = "checkpoints") -> list[
         try:
             heads.append(SignedTreeHead.from_dict(data, field_prefix=prefix))
         except InvalidInputError as exc:
-            errors.extend(exc.errors)
+            errors.extend(exc.problems)
     if errors:
         raise InvalidInputError(errors)
     return heads

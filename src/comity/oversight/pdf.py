@@ -39,7 +39,7 @@ def event_cells(e) -> list:
     case = getattr(e, "case_reference", "") or ("" if e.case_id is None else str(e.case_id))
     return [str(e.seq), e.time.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"), breakable(e.event_type),
             breakable(e.actor_label or "system"), breakable(case),
-            breakable(f"{e.object_type} {e.object_id}".strip()), breakable(e.purpose), f"{e.leaf_hash[:16]}…"]
+            breakable(f"{e.object_type} {e.object_id}".strip()), breakable(e.purpose_text), f"{e.leaf_hash[:16]}…"]
 
 
 def report_html(report) -> str:

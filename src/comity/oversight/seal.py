@@ -16,10 +16,12 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
+from comity.errors import IntegrityError
+
 PREFIX = "aesgcm1:"
 
 
-class SealError(Exception):
+class SealError(IntegrityError):
     """The sealed identity cannot be opened (wrong key or altered ciphertext)."""
 
 

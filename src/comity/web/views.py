@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from comity.accounts import actions as account_actions
 from comity.accounts.models import PersonalAccessToken, Role, Unit, User
 from comity.cases import actions, ftm, guards
-from comity.cases.access import MEMBER_PURPOSE, PurposeRequired, grant_oversight, reading_purpose
+from comity.cases import reads
+from comity.cases.access import MEMBER_PURPOSE, PurposeRequired, grant_oversight
 from comity.cases.lifecycle import lifecycles
 from comity.cases.models import (
     ApprovalRequest,
@@ -86,7 +87,7 @@ def _member_case(request, pk) -> Case:
 
 def _reading(request, case: Case):
     try:
-        return reading_purpose(request.user, case, request.session)
+        return reads.case_purpose(request.user, case, session=request.session)
     except NotFound:
         raise Http404("No such case.") from None
 
@@ -106,6 +107,8 @@ def dashboard(request, decide_form=None, decide_pk=None):
         awaiting.append({"a": a, "member": a.case_id in member_of, "checks": list(failing.values()),
                          "form": form or forms.DecideApprovalForm(initial={"decision": "approve"})})
     oversight_due = _oversight_due(request.user, today)
+    reads.log_list(request.user, what="dashboard",
+                   cases=[r["case"] for r in rows] + [a.case for a in queue] + [a.case for a in returned])
     return render(request, "dashboard.html", {
         "oversight_due": oversight_due,
         "rows": rows, "today": today, "overdue": sum(1 for r in rows if r["overdue"]),
@@ -189,6 +192,7 @@ def case_list(request):
         Prefetch("requests", queryset=CooperationRequest.objects.only(
             "id", "case_id", "kind", "status", "requesting_state", "requested_state", "reference", "direction")))
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    reads.log_list(request.user, what="case_list", cases=page.object_list)
     labels = {}
     for lc in lifecycles().values():
         for code, label in lc.states.items():
@@ -233,7 +237,7 @@ def case_detail(request, pk, bound: dict | None = None):
         return redirect("case_purpose", pk=case.pk)
     except Http404:
         return _join_instead(request, case)
-    actions.do_record_access(case, acting_user=request.user, what="case_view", purpose=purpose, obj=case)
+    reads.log_read(request.user, case, what="case_view", purpose=purpose, obj=case)
     case = (Case.objects.filter(pk=case.pk).select_related("unit", "created_by").prefetch_related(
         Prefetch("requests", queryset=CooperationRequest.objects.order_by("created_at", "id")),
         Prefetch("entities", queryset=Entity.objects.order_by("schema", "caption")),
@@ -370,7 +374,7 @@ def document_download(request, pk, doc_pk):
     except PurposeRequired:
         return redirect("case_purpose", pk=case.pk)
     doc = Document.objects.filter(case=case, pk=doc_pk).first() or _raise404()
-    actions.do_record_access(case, acting_user=request.user, what="document_download", purpose=purpose, obj=doc)
+    reads.log_read(request.user, case, what="document_download", purpose=purpose, obj=doc)
     return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.filename,
                         content_type=doc.content_type or "application/octet-stream")
 
@@ -382,7 +386,7 @@ def entities_ftm(request, pk):
         purpose = _reading(request, case)
     except PurposeRequired:
         return redirect("case_purpose", pk=case.pk)
-    actions.do_record_access(case, acting_user=request.user, what="entities_export", purpose=purpose, obj=case)
+    reads.log_read(request.user, case, what="entities_export", purpose=purpose, obj=case)
     lines = (json.dumps(e.to_ftm(), ensure_ascii=False) + "\n" for e in case.entities.all())
     resp = StreamingHttpResponse(lines, content_type="application/x-ndjson")
     resp["Content-Disposition"] = f'attachment; filename="{case.reference}.ftm.jsonl"'
@@ -438,7 +442,7 @@ def _request_or_404(request, pk) -> tuple[CooperationRequest, str]:
     if req is None:
         raise Http404("No such request.")
     try:
-        purpose = reading_purpose(request.user, req.case, request.session)
+        purpose = reads.case_purpose(request.user, req.case, session=request.session)
     except (NotFound, PurposeRequired):
         raise Http404("No such request.") from None
     return req, purpose
@@ -453,7 +457,7 @@ def request_detail(request, pk, form=None, link_form=None, approval_form=None):
         if req is None:
             raise
         return _join_instead(request, req.case)
-    actions.do_record_access(req.case, acting_user=request.user, what="request_view", purpose=purpose, obj=req)
+    reads.log_read(request.user, req.case, what="request_view", purpose=purpose, obj=req)
     lc = req.lifecycle
     transitions = [{"t": t, "from_label": lc.state_label(t.from_status), "to_label": lc.state_label(t.to_status)}
                    for t in Transition.objects.filter(request=req).select_related("actor")]
@@ -762,7 +766,7 @@ def entity_correct(request, pk, entity_pk):
     """Correct a party's details, or remove the party; both keep the previous values as a revision."""
     case = _member_case(request, pk)
     entity = Entity.objects.filter(case=case, pk=entity_pk).first() or _raise404()
-    actions.do_record_access(case, acting_user=request.user, what="entity_view", purpose=MEMBER_PURPOSE,
+    reads.log_read(request.user, case, what="entity_view", purpose=MEMBER_PURPOSE,
                              obj=entity)
     initial = _entity_initial(entity)
     form = forms.EntityCorrectionForm(request.POST if request.POST.get("do") == "correct" else None, initial=initial)
@@ -844,7 +848,7 @@ def case_history(request, pk):
         return redirect("case_purpose", pk=case.pk)
     except Http404:
         return _join_instead(request, case)
-    actions.do_record_access(case, acting_user=request.user, what="case_history", purpose=purpose, obj=case)
+    reads.log_read(request.user, case, what="case_history", purpose=purpose, obj=case)
     revisions = Revision.objects.filter(case=case).select_related("actor")
     changes = CaseStateChange.objects.filter(case=case).select_related("actor")
     joined = CaseMembership.objects.filter(case=case).select_related("user", "granted_by", "revoked_by").order_by(

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from comity import errors as _errors
+
 from .. import get_law
 from .. import EVENTS
 from .vocabulary import ASSURANCES, CHARACTERISTICS, LIST_CATEGORIES, MEASURES, RISKS
@@ -38,15 +40,13 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTHS_REASON = "must be a whole number of months ≥ 0"
 
 
-class InvalidFacts(ValueError):
+class InvalidFacts(_errors.InvalidInput, ValueError):
     """The facts cannot be assessed. ``errors`` maps each offending field to the reason."""
 
-    def __init__(self, errors: dict[str, str]):
-        self.errors = dict(errors)
-        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+    code = "invalid_facts"
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"errors": dict(self.errors)}
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from comity.evidence import keys
+from comity.evidence.actions import do_init_master_key
 
 
 class Command(BaseCommand):
@@ -11,7 +12,7 @@ class Command(BaseCommand):
         if keys.uses_env():
             raise CommandError(f"{keys.ENV_KEY} is set; the key comes from the environment, nothing to create.")
         try:
-            path = keys.init_master_key()
+            path = do_init_master_key(via="cli")
         except FileExistsError:
             raise CommandError(f"{keys.keyring_path()} already exists; it was not changed.") from None
         self.stdout.write(f"Created {path} (mode 0600). Back it up: without it no evidence can be decrypted.")

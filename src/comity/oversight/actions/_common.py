@@ -1,0 +1,52 @@
+"""Helpers shared by the oversight actions: validation of a stated purpose, a choice and a date, and the next
+reference of a numbered record."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from comity.cases.validation import date_error, parse_date, text_error
+from comity.errors import InvalidInput
+
+MIN_PURPOSE = 10
+
+
+def _check(errors: dict) -> None:
+    errors = {k: v for k, v in errors.items() if v}
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _purpose_error(value) -> str | None:
+    err = text_error(value, required=True, max_length=500)
+    if err:
+        return err
+    if len(value.strip()) < MIN_PURPOSE:
+        return f"say why (at least {MIN_PURPOSE} characters)"
+    return None
+
+
+def _choice_error(value, choices) -> str | None:
+    if value in (None, ""):
+        return "is required"
+    if value not in choices.values:
+        return f"{value!r} is not one of: {', '.join(choices.values)}"
+    return None
+
+
+def _next_reference(prefix: str, model) -> str:
+    stem = f"{prefix}-{timezone.now().year}-"
+    last = (model.objects.filter(reference__startswith=stem).order_by("-reference")
+            .values_list("reference", flat=True).first())
+    return f"{stem}{(int(last.rsplit('-', 1)[1]) + 1) if last else 1:06d}"
+
+def _date_field(value, name: str, errors: dict, *, allow_future=True) -> dt.date | None:
+    try:
+        d = parse_date(value)
+    except ValueError as e:
+        errors[name] = str(e)
+        return None
+    errors[name] = date_error(d, allow_future=allow_future)
+    return d
