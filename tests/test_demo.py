@@ -171,3 +171,35 @@ def test_the_oversight_body_sees_its_redress_deadlines_and_retention_reviews_on_
     section = page.split('id="oversight-due"')[1].split("</section>")[0]
     assert "overdue" in section and "due for a retention review" in section
     assert "RED-" in section or "redress" in section.lower()
+
+
+def test_the_demonstration_log_holds_none_of_the_workspace_personal_text(demo):
+    """Driving the whole demonstration writes hundreds of events; none holds a name, a title, a place or
+    any other text that the workspace keeps in its ordinary (erasable) tables."""
+    from comity.cases.models import Case, CooperationRequest, Entity, Note, Task
+    from comity.evidence.models import CustodyEvent, Disclosure, EvidenceItem
+    from comity.oversight.models import ProtectedPerson, RedressMatter
+
+    texts = set()
+    for e in Entity.objects.all():
+        texts.add(e.caption)
+        texts.update(str(v) for v in (e.properties or {}).values() if isinstance(v, str))
+    texts.update(Case.objects.values_list("title", flat=True))
+    texts.update(CooperationRequest.objects.values_list("subject", flat=True))
+    texts.update(Note.objects.values_list("text", flat=True))
+    texts.update(Task.objects.values_list("title", flat=True))
+    for item in EvidenceItem.objects.all():
+        texts.update([item.title, item.description, item.location, item.providing_authority, item.purpose_limitation])
+    for ev in CustodyEvent.objects.all():
+        texts.update([ev.place, ev.reason, ev.from_party, ev.to_party])
+    texts.update(Disclosure.objects.values_list("recipient", flat=True))
+    texts.update(ProtectedPerson.objects.values_list("pseudonym", flat=True))
+    for m in RedressMatter.objects.all():
+        texts.update([m.requester_name, m.person_described, m.details])
+    # Words a code could also contain are no evidence: keep texts of two words or more and 8+ characters.
+    planted = sorted(t for t in texts if t and len(t) >= 8 and " " in t.strip())
+    assert len(planted) > 50  # the workspace really holds personal text
+    written = list(AuditEvent.objects.values_list("event_type", "leaf"))
+    assert len({t for t, _ in written}) >= 20  # many kinds of events were written
+    log = "\n".join(leaf for _, leaf in written)
+    assert [t for t in planted if t in log] == []
