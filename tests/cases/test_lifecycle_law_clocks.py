@@ -146,15 +146,20 @@ def test_european_convention_deadlines_are_unchanged(case, supervisor):
     assert all("ETS 024" in c or "CETS-024" in c for _due, c in got.values())
 
 
-def test_european_arrest_warrant_deadlines_are_unchanged(case, supervisor):
+def test_european_arrest_warrant_deadlines_follow_the_law_rule_each_clock_names(case, supervisor):
     req = _request(case, supervisor, kind="extradition", instrument="EU-EAW", requesting="FR", requested="ES")
     _steps(req, supervisor, "record_provisional_arrest", "record_consent", "grant")
     got = _deadlines(req)
     assert set(got) == {"eaw_decision_due", "eaw_decision_after_consent_due", "eaw_surrender_due"}
     assert got["eaw_decision_due"][0] == D(2024, 3, 31)  # 60 days after arrest
     assert got["eaw_decision_due"][1].startswith("Framework Decision 2002/584/JHA Art 17(3)")
-    assert got["eaw_decision_after_consent_due"] == (D(2024, 2, 10), "Framework Decision 2002/584/JHA Art 17(2)")
-    assert got["eaw_surrender_due"] == (D(2024, 2, 10), "Framework Decision 2002/584/JHA Art 23(2)")
+    # The clock after consent follows EU-EAW/eaw_decision_due@consent: the law's computed date and its full
+    # citation (matched by the rule the lifecycle names, not by a shared code).
+    due, citation = got["eaw_decision_after_consent_due"]
+    assert due == D(2024, 2, 10) and citation.startswith("Framework Decision 2002/584/JHA Art 17(2)")
+    assert "10 days after consent" in citation
+    assert got["eaw_surrender_due"][0] == D(2024, 2, 10)
+    assert got["eaw_surrender_due"][1].startswith("Framework Decision 2002/584/JHA Art 23(2)")
 
 
 def test_european_investigation_order_deadlines_are_unchanged(case, supervisor):

@@ -439,6 +439,21 @@ def law_clocks(req: CooperationRequest, events: dict) -> list:
         return []
 
 
+def law_clock_for(clock, computed: list):
+    """The law's computed clock that a lifecycle clock follows: the one its `rule` names
+    ("INSTRUMENT/code[@start_event]"), else the one with the same code; None when the law has none."""
+    if clock.rule:
+        _, _, rest = clock.rule.partition("/")
+        code, _, event = rest.partition("@")
+        return next((c for c in computed if c.code == code and (not event or c.start_event == event)), None)
+    return next((c for c in computed if c.code == clock.code), None)
+
+
+def lifecycle_clock_of(lc, law_clock):
+    """The lifecycle clock that follows a computed law clock (for its label), or None."""
+    return next((c for c in lc.clocks.values() if law_clock_for(c, [law_clock]) is law_clock), None)
+
+
 def request_events(req: CooperationRequest) -> dict:
     """The computable-law events recorded by a request's transitions: {event: latest day}."""
     lc = req.lifecycle
@@ -570,7 +585,7 @@ def do_transition_request(req: CooperationRequest, transition: str, *, acting_us
         started = []
         # Where the computable law has the rule for this event and instrument, its due date (which
         # rolls over holidays where the rule says so) and its citation replace the declared ones.
-        law_due = {c.code: c for c in law_clocks(req, {e: day for e in t.events}) if c.start_event in t.events}
+        law_due = [c for c in law_clocks(req, {e: day for e in t.events}) if c.start_event in t.events]
         for code in t.starts_clocks:
             clock = lc.clocks[code]
             if not clock.applies_to(req.legal_basis_instrument):
@@ -578,7 +593,7 @@ def do_transition_request(req: CooperationRequest, transition: str, *, acting_us
             # A clock restarted by a later step replaces the earlier one.
             Deadline.objects.filter(request=req, code=code, status=Deadline.Status.OPEN).update(
                 status=Deadline.Status.CLOSED, closed_at=now)
-            computed = law_due.get(code)
+            computed = law_clock_for(clock, law_due)
             d = Deadline.objects.create(case_id=req.case_id, request=req, code=code, label=clock.label,
                                         due=computed.due if computed else clock.due_from(day),
                                         citation=(computed.citation if computed else clock.citation)[:200],

@@ -40,6 +40,7 @@ from comity.cases.models import (
 from comity.cases.validation import country_name
 from comity.errors import InvalidInput, NotAllowed, NotFound
 from comity.web import forms
+from comity.vocabulary import label as vocab_label
 
 COUNTRIES = sorted(((c.alpha_2, getattr(c, "common_name", c.name)) for c in pycountry.countries), key=lambda x: x[1])
 
@@ -480,9 +481,11 @@ def request_detail(request, pk, form=None, link_form=None, approval_form=None):
     pending = next((a for a in approvals if a.status == ApprovalRequest.Status.PENDING), None)
     can_ask = (member and pending is None and req.case.state == Case.State.OPEN and request.user.role in
                actions.ASKING_ROLES and actions.approval_step(req) is not None)
-    declared = lc.clocks
-    law_clocks = [{"c": c, "label": declared[c.code].label if c.code in declared else c.code.replace("_", " "),
-                   "event": c.start_event.replace("_", " ")} for c in actions.law_clocks(req, events)]
+    law_clocks = []
+    for c in actions.law_clocks(req, events):
+        follows = actions.lifecycle_clock_of(lc, c)
+        law_clocks.append({"c": c, "label": follows.label if follows else vocab_label("clock", c.code),
+                           "event": vocab_label("law_event", c.start_event)})
     return render(request, "request_detail.html", {
         "basis_options": options, "events": events, "law_clocks": law_clocks,
         "req": req, "steps": steps, "transitions": transitions,
