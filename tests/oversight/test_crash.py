@@ -3,6 +3,7 @@ audit log verifies and every committed change has its audit event (and no event 
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -15,7 +16,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -94,7 +94,7 @@ def test_sigkill_mid_stream_leaves_a_verifiable_log_and_no_change_without_its_ev
                 text = f"crash-note-{n}"
                 try:
                     status, _ = _post(port, token, f"/api/cases/{case_id}/notes", {"text": text})
-                except (urllib.error.URLError, ConnectionError, OSError, ValueError):
+                except (urllib.error.URLError, ConnectionError, OSError, ValueError, http.client.HTTPException):
                     with lock:
                         failed.append(text)
                     time.sleep(0.05)
