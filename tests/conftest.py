@@ -111,16 +111,45 @@ def page_for(browser):
 
 @pytest.fixture
 def sign_in():
-    """Sign a fixture user in through the real pages: password, then the TOTP code."""
+    """Sign a fixture user in through the real pages: password, then the TOTP code. An account without a
+    second factor signs in for the first time with `enrolment_code` (issued by an administrator, e.g.
+    comity.accounts.actions.do_issue_enrolment_code): password, the code, then it links an authenticator
+    (its secret is kept on `user.totp_secret` for later sign-ins)."""
+    import time
+
     import pyotp
 
-    def do(page, base, user, password="correct-horse-battery-42"):
+    used: dict[str, str] = {}
+
+    def fresh_code(secret):
+        """A TOTP code that stays valid until the server checks it (allauth allows no tolerance) and that was
+        not typed before (allauth refuses a code used once): wait for the next 30-second window if needed."""
+        while True:
+            left = 30 - time.time() % 30
+            code = pyotp.TOTP(secret).now()
+            if left >= 4 and used.get(secret) != code:
+                used[secret] = code
+                return code
+            time.sleep(left + 0.3)
+
+    def do(page, base, user, password="correct-horse-battery-42", enrolment_code=None):
         page.goto(f"{base}/accounts/login/")
         page.fill("input[name=login]", user.username)
         page.fill("input[name=password]", password)
         page.click("button[type=submit]")
+        if enrolment_code is not None:
+            page.wait_for_url("**/accounts/2fa/totp/activate/")
+            page.fill("input[name=enrolment_code]", enrolment_code)
+            page.click("#enrolment-code button[type=submit]")
+            page.wait_for_selector("#authenticator_secret")
+            user.totp_secret = page.input_value("#authenticator_secret")
+            page.fill("input[name=code]", fresh_code(user.totp_secret))
+            page.click("form[action$='/2fa/totp/activate/'] button[type=submit]")
+            page.wait_for_url(lambda url: "/totp/activate/" not in url)  # recovery codes are shown next
+            page.goto(f"{base}/")
+            return
         page.wait_for_url("**/accounts/2fa/authenticate/**")
-        page.fill("input[name=code]", pyotp.TOTP(user.totp_secret).now())
+        page.fill("input[name=code]", fresh_code(user.totp_secret))
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/")
 

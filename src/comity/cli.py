@@ -11,7 +11,7 @@ import json
 import os
 import sys
 
-from comity.errors import cli_fail
+from comity.errors import ComityError, cli_fail
 
 
 def _django():
@@ -35,6 +35,27 @@ def cmd_migrate(args) -> int:
     return 0
 
 
+# The access log names the path, never the query string nor the referring page: searches (a person's name in
+# the oversight console) and stated purposes (`?purpose=` on the API) travel in query strings, and a server log
+# can be neither erased nor compartmented. X-Forwarded-* headers are left to Django (comity.web.middleware
+# believes them only from COMITY_TRUSTED_PROXIES), so gunicorn itself trusts no forwarder.
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
+
+
+def gunicorn_command(host: str, port: int, *, workers: int, env=None) -> list[str]:
+    """The gunicorn command line `comity serve` runs. With COMITY_TLS_CERT and COMITY_TLS_KEY (in `env`, by
+    default this process's environment) it speaks HTTPS itself, with no proxy in front (docs/operations.md,
+    "Running behind a proxy, TLS")."""
+    env = os.environ if env is None else env
+    cmd = [sys.executable, "-m", "gunicorn", "comity.wsgi:application", "--bind", f"{host}:{port}",
+           "--workers", str(workers), "--threads", "4", "--timeout", "120",
+           "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "--forwarded-allow-ips", ""]
+    cert, key = env.get("COMITY_TLS_CERT", ""), env.get("COMITY_TLS_KEY", "")
+    if cert or key:
+        cmd += ["--certfile", cert, "--keyfile", key]
+    return cmd
+
+
 def cmd_serve(args) -> int:
     """gunicorn for the web UI and API; this process signs a tree head of the audit log every
     COMITY_LEDGER_SIGN_SECONDS (default 300) while it serves."""
@@ -45,10 +66,10 @@ def cmd_serve(args) -> int:
 
     from comity.audit.actions import do_sign_tree_head
 
-    cmd = [sys.executable, "-m", "gunicorn", "comity.wsgi:application", "--bind", f"{args.host}:{args.port}",
-           "--workers", str(args.workers), "--threads", "4", "--access-logfile", "-", "--timeout", "120"]
+    cmd = gunicorn_command(args.host, args.port, workers=args.workers)
     every = int(os.environ.get("COMITY_LEDGER_SIGN_SECONDS", "300"))
-    print(f"Comity is serving on http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
+    scheme = "https" if os.environ.get("COMITY_TLS_CERT") else "http"
+    print(f"Comity is serving on {scheme}://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
     server = subprocess.Popen(cmd)
     signal.signal(signal.SIGTERM, lambda *_: server.terminate())
     try:
@@ -100,7 +121,7 @@ def cmd_init(args) -> int:
     creds = _bootstrap_admin(args.json)
     demo = None
     if args.demo and not demo_loaded():
-        demo = load_demo()
+        demo = load_demo(announce=False)  # its credentials are printed below, after the administrator's
     if args.json:
         print(json.dumps({"admin": creds, "demo": demo}, indent=2, default=str))
         return 0
@@ -123,9 +144,11 @@ def cmd_init(args) -> int:
         print("An administrator exists already; its credentials were printed when it was created.")
         print("Make another with: comity create-user NAME --role admin")
     if demo:
+        from comity.demo import credentials_text
+
         print(f"Demonstration workspace loaded: {demo['cases']} cases, {demo['requests']} requests, "
-              f"{demo['countries']} countries. Demo accounts ({', '.join(demo['users'])}) share the password "
-              f"'{demo['password']}' and set up their second factor at first sign-in.")
+              f"{demo['countries']} countries.")
+        print(credentials_text(demo["accounts"]))
     return 0
 
 
@@ -144,7 +167,7 @@ def cmd_demo(args) -> int:
 
 def cmd_create_user(args) -> int:
     _django()
-    from comity.accounts.actions import do_create_user, do_enrol_totp
+    from comity.accounts.actions import do_create_user, do_enrol_totp, do_issue_enrolment_code
     from comity.errors import InvalidInput
 
     password = args.password or os.environ.get("COMITY_NEW_USER_PASSWORD")
@@ -163,8 +186,31 @@ def cmd_create_user(args) -> int:
     if args.totp:
         secret, codes = do_enrol_totp(user)
         out.update(totp_secret=secret, recovery_codes=codes)
+    else:  # the first sign-in needs this one-time code, with the password, to set up the second factor
+        code, raw = do_issue_enrolment_code(user, acting_user=None, via="cli")
+        out.update(enrolment_code=raw, enrolment_code_expires=code.expires_at.isoformat(timespec="minutes"))
     print(json.dumps(out, indent=2) if args.json else
           "\n".join(f"{k}: {v if not isinstance(v, list) else ' '.join(v)}" for k, v in out.items()))
+    return 0
+
+
+def cmd_enrolment_code(args) -> int:
+    """Issue a new one-time enrolment code (an account whose second factor was reset, or whose code expired)."""
+    _django()
+    from comity.accounts.actions import do_issue_enrolment_code
+    from comity.accounts.models import User
+
+    user = User.objects.filter(username=args.username).first()
+    if user is None:
+        return _fail({"username": f"no account named {args.username!r}"}, args.json)
+    try:
+        code, raw = do_issue_enrolment_code(user, acting_user=None, via="cli")
+    except ComityError as e:
+        return _fail(e, args.json)
+    out = {"username": user.username, "enrolment_code": raw,
+           "expires": code.expires_at.isoformat(timespec="minutes")}
+    print(json.dumps(out, indent=2) if args.json else
+          f"Enrolment code for {user.username}: {raw} (valid until {out['expires']}; shown once)")
     return 0
 
 
@@ -243,8 +289,139 @@ def legacy_report() -> dict:
             "by_type": {t: dict(i, fields=sorted(i["fields"])) for t, i in by_type.items()}}
 
 
+def _witness_http(base: str, path: str, token: str, *, as_text: bool = False):
+    """GET an /api/audit endpoint of a running instance (for `comity audit witness --url`)."""
+    import urllib.error
+    import urllib.request
+
+    from comity.errors import NotAllowed, ServiceUnavailable
+
+    url = base.rstrip("/") + path
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # the operator's own URL
+            body = response.read().decode("utf-8")
+    except urllib.error.HTTPError as e:
+        if e.code in (401, 403):
+            raise NotAllowed({"COMITY_WITNESS_TOKEN": f"the instance refused the token (HTTP {e.code}): use a token "
+                                                      "of an oversight account"}) from None
+        raise ServiceUnavailable({"--url": f"{url} answered HTTP {e.code}"}) from None
+    except (urllib.error.URLError, OSError) as e:
+        raise ServiceUnavailable({"--url": f"cannot reach {url}: {getattr(e, 'reason', e)}"}) from None
+    if as_text:
+        return body
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise ServiceUnavailable({"--url": f"{url} did not answer JSON"}) from None
+
+
+def _audit_witness(args) -> int:
+    """`comity audit witness`, run by an oversight body: fetch the instance's latest signed tree head and a
+    consistency proof from the last head this witness cosigned (over HTTP from a running instance, or from the
+    database on the host), and cosign it into the witness's own file with the witness's own key
+    (comity.ledger.witness), or refuse it and keep the refusal in that file."""
+    from pathlib import Path
+
+    from comity.errors import ComityError, InvalidInput
+    from comity.ledger import (ConsistencyProof, InvalidInputError, SignedTreeHead, Witness, WitnessRefused, key_id,
+                               load_private_key, load_public_key, prove_consistency)
+    from comity.ledger.signing import TREE_HEAD_FIELDS
+
+    def read(path: str, flag: str) -> bytes:
+        try:
+            return Path(path).read_bytes()
+        except OSError as e:
+            raise InvalidInput({flag: f"cannot read {path}: {e.strerror or e}"}) from None
+
+    def key(loader, data, flag, *extra):
+        try:
+            return loader(data, *extra)
+        except InvalidInputError as e:
+            raise InvalidInput({flag: "; ".join(p.reason for p in e.problems)}) from None
+
+    try:
+        witness_key = key(load_private_key, read(args.key, "--key"), "--key",
+                          os.environ.get("COMITY_WITNESS_KEY_PASSPHRASE", "").encode() or None)
+        pinned = [key(load_public_key, read(p, "--instance-key"), "--instance-key") for p in args.instance_key or []]
+        if args.url:
+            token = os.environ.get("COMITY_WITNESS_TOKEN", "")
+            if not token:
+                raise InvalidInput({"COMITY_WITNESS_TOKEN": "is needed with --url: an API token of an oversight "
+                                                            "account on the instance (kept out of the command line)"})
+
+            def fetched():
+                pem = _witness_http(args.url, "/api/audit/public-key", token, as_text=True)
+                return key(load_public_key, pem.encode(), "--url")
+
+            heads = _witness_http(args.url, "/api/audit/tree-heads?limit=1", token)
+            latest = heads[0] if isinstance(heads, list) and heads else None
+            head = SignedTreeHead.from_dict({k: v for k, v in latest.items() if k in TREE_HEAD_FIELDS}) if latest else None
+
+            def proof(old: int, new: int):
+                return ConsistencyProof.from_dict(
+                    _witness_http(args.url, f"/api/audit/proofs/consistency?first={old}&second={new}", token))
+        else:
+            _django()
+            from django.conf import settings
+
+            from comity.audit import ledger
+            from comity.audit.actions import do_sign_tree_head
+            from comity.audit.models import TreeHead
+
+            data = Path(settings.DATA_DIR).resolve()
+            for flag, path in (("--file", args.file), ("--key", args.key)):
+                resolved = Path(path).expanduser().resolve()
+                if resolved == data or data in resolved.parents:
+                    raise InvalidInput({flag: f"{path} is inside the instance's data folder {data}: the witness's file "
+                                              "and key belong to the oversight body, out of the host's reach"})
+            if args.sign:
+                do_sign_tree_head(via="cli")
+            fetched = ledger.public_key
+            row = TreeHead.objects.order_by("-size", "-id").first()
+            head = row.to_signed() if row else None
+
+            def proof(old: int, new: int):
+                return prove_consistency(ledger.proof_store(prove_consistency, old, new), old, new)
+        if head is None:
+            raise InvalidInput({"tree_head": "the instance has signed no tree head yet (comity audit sign)"})
+        instance_keys = pinned or [fetched()]
+        witness = Witness.open(args.file, signing_key=witness_key, instance_keys=instance_keys)
+        previous = witness.latest
+        if not pinned and previous is not None and previous.head.key_id != key_id(instance_keys[0]):
+            raise InvalidInput({"--instance-key": f"the instance now presents key {key_id(instance_keys[0])[:16]}..., "
+                                                  f"not {previous.head.key_id[:16]}... that signed the heads this "
+                                                  "witness cosigned: check the new key with the instance's operator "
+                                                  "and give it with --instance-key"})
+        extends = previous is not None and previous.head.size < head.size
+        cosignature = witness.add(head, proof(previous.head.size, head.size) if extends else None)
+    except WitnessRefused as e:
+        if not args.json:
+            print(f"REFUSED ({e.reason}): the instance's tree head of size {e.refusal.head.size} was not cosigned; "
+                  f"the refusal is kept in {args.file} as evidence")
+        return _fail(e, args.json)
+    except ComityError as e:
+        return _fail(e, args.json)
+    status = "unchanged" if previous is not None and cosignature == previous else "cosigned"
+    if args.json:
+        print(json.dumps({"ok": True, "status": status, "first": previous is None, "file": args.file,
+                          "cosignature": cosignature.to_dict()}, indent=2))
+        return 0
+    h = cosignature.head
+    if status == "unchanged":
+        print(f"unchanged: the instance's latest tree head (size {h.size}) is the one cosigned at {cosignature.time}")
+    else:
+        print(f"cosigned: tree head of size {h.size} (root {h.root_hash.hex()[:16]}..., instance key "
+              f"{h.key_id[:16]}...) as witness {cosignature.witness_key_id[:16]}...; appended to {args.file}")
+        if previous is None:
+            print("  first head of this witness: accepted on the instance's signature alone (trust on first use)")
+    return 0
+
+
 def cmd_audit(args) -> int:
-    """Tamper-evident audit log: sign tree heads, verify, prove inclusion, export for oversight bodies."""
+    """Tamper-evident audit log: sign tree heads, verify, prove inclusion, witness, export for oversight bodies."""
+    if args.audit_command == "witness":
+        return _audit_witness(args)  # with --url it needs no database, and sets up Django only with --db
     _django()
     from comity.audit import ledger
     from comity.audit.actions import do_sign_tree_head
@@ -264,19 +441,30 @@ def cmd_audit(args) -> int:
             if args.checkpoints:
                 with open(args.checkpoints, encoding="utf-8") as f:
                     checkpoints = load_checkpoints(f.read(), source=args.checkpoints)
-            result = ledger.verify_database(checkpoints, strict=args.strict, deep=not args.fast)
+            result = ledger.verify_database(checkpoints, strict=args.strict, deep=not args.fast,
+                                            witness_files=args.witness_file, witness_keys=args.witness_key)
+            witness = result.witness
             out = result.to_dict()
             if args.json:
+                if witness.status == "none":
+                    print(witness.headline(), file=sys.stderr)  # loud, and stdout stays JSON
                 print(json.dumps(out, indent=2))
             else:
+                if witness.status != "verified":
+                    print(witness.headline())  # the first line: no witnessed head, or rewritten history
                 print(("VERIFIED" if result.ok else "NOT VERIFIED") +
                       f": {result.verified_size} of {result.log_size} events covered by signed tree heads")
+                if witness.status == "verified":
+                    print(f"  {witness.headline()}")
                 if result.first_divergence is not None:
                     print(f"first divergence at event seq {result.first_divergence}"
                           + ("" if result.exact else f" (somewhere before {result.divergence_bound})"))
                 for m in result.messages:
-                    print(f"  {m}")
-            return 0 if result.ok else 1
+                    if m != witness.headline():
+                        print(f"  {m}")
+            if not result.ok:
+                return 1
+            return 3 if args.require_witness and witness.status == "none" else 0
         if args.audit_command == "prove":
             if args.old_size is not None:
                 proof = prove_consistency(ledger.proof_store(prove_consistency, args.old_size, args.size),
@@ -319,6 +507,40 @@ def cmd_audit(args) -> int:
     return 2
 
 
+def cmd_check(args) -> int:
+    """Django's system checks, Comity's included: keys present, the data folder private to this account
+    (files another account can read are named), documents encrypted. Exit 1 on an error, 0 otherwise."""
+    _django()
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check", fail_level="ERROR")
+    except SystemCheckError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_encrypt_documents(args) -> int:
+    """Encrypt, in place, case documents stored in clear by an earlier version (or restored from an old backup)."""
+    _django()
+    from comity.cases.storage import encrypt_legacy_documents
+    from comity.errors import ComityError
+
+    try:
+        counts = encrypt_legacy_documents(via="cli")
+    except ComityError as exc:
+        return _fail(exc, args.json)
+    if args.json:
+        print(json.dumps(counts))
+    else:
+        print(f"{counts['encrypted']} document file(s) encrypted, {counts['already']} already encrypted, "
+              f"{counts['mismatched']} left in clear because their bytes differ from the SHA-256 recorded at upload, "
+              f"{counts['missing']} missing.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="comity", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -348,6 +570,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--totp", action="store_true", help="enrol TOTP now and print the secret and recovery codes")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_create_user)
+    s = sub.add_parser("enrolment-code", help="issue a one-time code an account needs to set up its second factor")
+    s.add_argument("username")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_enrolment_code)
     s = sub.add_parser("token", help="issue a personal access token for the API")
     s.add_argument("username")
     s.add_argument("--name", required=True)
@@ -360,7 +586,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, default=200)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_deadlines)
-    s = sub.add_parser("audit", help="tamper-evident audit log: sign, verify, prove, export")
+    s = sub.add_parser("check", help="system checks: keys, data folder permissions, documents encrypted")
+    s.set_defaults(func=cmd_check)
+    s = sub.add_parser("encrypt-documents", help="encrypt case documents stored in clear by an earlier version")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_encrypt_documents)
+    s = sub.add_parser("audit", help="tamper-evident audit log: sign, verify, witness, prove, export")
     a = s.add_subparsers(dest="audit_command", required=True)
     a.add_parser("sign", help="sign the current tree head now")
     a.add_parser("public-key", help="print the log's Ed25519 public key (PEM)")
@@ -369,7 +600,26 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--strict", action="store_true", help="fail if events are newer than the latest signed head")
     v.add_argument("--fast", action="store_true",
                    help="check the log entries against the signed heads only, not each event's columns")
+    v.add_argument("--witness-file", action="append", metavar="FILE",
+                   help="a witness's file of cosigned heads (repeatable; default: COMITY_WITNESS_FILE, comma-separated)")
+    v.add_argument("--witness-key", action="append", metavar="PEM",
+                   help="a witness's public key (repeatable; default: COMITY_WITNESS_KEYS, comma-separated)")
+    v.add_argument("--require-witness", action="store_true",
+                   help="exit with code 3 when no witnessed tree head is available")
     v.add_argument("--json", action="store_true")
+    w = a.add_parser("witness", help="as an oversight body: cosign the instance's latest tree head into your "
+                                     "witness file if it extends the last one you cosigned")
+    w_from = w.add_mutually_exclusive_group(required=True)
+    w_from.add_argument("--url", help="a running instance (token in COMITY_WITNESS_TOKEN)")
+    w_from.add_argument("--db", action="store_true", help="the instance's database, when run on its host")
+    w.add_argument("--file", required=True, help="the witness's own file of cosigned heads (JSON lines, appended to)")
+    w.add_argument("--key", required=True, help="the witness's Ed25519 private key (PEM; comity ledger keygen); "
+                                                "passphrase in COMITY_WITNESS_KEY_PASSPHRASE")
+    w.add_argument("--instance-key", action="append", metavar="PEM",
+                   help="the instance's public key(s) to trust (default: the key the instance presents, as long as "
+                        "it is the one that signed the heads already cosigned)")
+    w.add_argument("--sign", action="store_true", help="with --db: sign a fresh tree head first")
+    w.add_argument("--json", action="store_true")
     p_ = a.add_parser("prove", help="inclusion proof for an event (or consistency proof between two sizes)")
     p_.add_argument("--seq", type=int, default=0)
     p_.add_argument("--size", type=int, default=None)

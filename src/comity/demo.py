@@ -10,12 +10,14 @@ demonstration has the same audit trail as real work.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import sys
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from comity.accounts.actions import do_create_unit, do_create_user
+from comity.accounts.actions import do_create_unit, do_create_user, do_issue_enrolment_code
 from comity.accounts.models import Role, Unit, User
 from comity.assessments.actions import do_save_assessment
 from comity.builder import actions as builder
@@ -25,7 +27,28 @@ from comity.evidence import actions as evidence
 from comity.evidence import keys as evidence_keys
 from comity.oversight import actions as oversight
 
-DEMO_PASSWORD = "comity-demo-2026!"
+
+def _random_password() -> str:
+    """Four groups of four letters and digits (about 80 bits), checked against the password rules."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    while True:
+        password = "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+        try:
+            validate_password(password)
+            return password
+        except ValidationError:  # pragma: no cover - a random draw that looks like a word or a run
+            continue
+
+
+# Drawn afresh by each process that loads the demonstration (never a constant: a demonstration instance
+# reachable by others must not open with a password anyone can read here). Printed once, when the accounts
+# are created, with each account's one-time enrolment code: the password alone does not set up a second
+# factor (comity.accounts.middleware).
+DEMO_PASSWORD = _random_password()
+DEMO_ENROLMENT_HOURS = 24 * 30  # the demonstration may be opened weeks after it was loaded
 CENTRAL_AUTHORITY = "Central Authority, International Cooperation Unit"
 PROSECUTION = "Public Prosecution Service, Economic Crime"
 # (username, role, first name, last name, organisation, unit): counsel and the oversight body belong to no unit.
@@ -172,17 +195,40 @@ def _unit(name: str | None) -> Unit | None:
     return Unit.objects.filter(name=name).first() or do_create_unit(name=name, via="cli")
 
 
-def _user(username, role, first, last, org, unit) -> User:
+def _user(username, role, first, last, org, unit, credentials: list | None = None) -> User:
+    """The demonstration account, created with this process's random password and a one-time enrolment
+    code (noted in `credentials` to be printed once); an account that exists already keeps its own."""
     user = User.objects.filter(username=username).first()
     if user is None:
         user = do_create_user(username=username, password=DEMO_PASSWORD, role=role, first_name=first,
                               last_name=last, organisation=org, unit=_unit(unit), via="cli")
+        code, raw = do_issue_enrolment_code(user, acting_user=None, hours=DEMO_ENROLMENT_HOURS, via="cli")
+        if credentials is not None:
+            credentials.append({"username": username, "role": role, "password": DEMO_PASSWORD,
+                                "enrolment_code": raw, "code_expires": code.expires_at.date().isoformat()})
     return user
 
 
-def load_demo() -> dict:
-    """Load the workspace through the actions; returns a summary."""
-    users = {u[0]: _user(*u) for u in DEMO_USERS}
+def credentials_text(accounts: list[dict]) -> str:
+    """The demonstration accounts' credentials as printed once when they are created."""
+    if not accounts:
+        return ("The demonstration accounts existed already: they keep the passwords printed when they were "
+                "created (an administrator can reset a second factor and issue a new enrolment code).\n")
+    width = max(len(a["username"]) for a in accounts)
+    lines = ["=" * 72, "Demonstration accounts. Shown ONCE; every name and case in them is fictional.",
+             f"  {'account':<{width}}  {'password':<19}  enrolment code (first sign-in)"]
+    lines += [f"  {a['username']:<{width}}  {a['password']:<19}  {a['enrolment_code']}" for a in accounts]
+    lines += [f"Sign in with the password, then type the enrolment code (valid until {accounts[0]['code_expires']}),",
+              "then link an authenticator app (the page shows a QR code and the secret).", "=" * 72]
+    return "\n".join(lines) + "\n"
+
+
+def load_demo(*, announce=True) -> dict:
+    """Load the workspace through the actions; returns a summary. The credentials of the accounts it
+    creates (random password, one-time enrolment codes) are in the summary's `accounts` and are written
+    once to `announce`: True for standard error (so `--json` output stays clean), a stream, or False."""
+    credentials: list[dict] = []
+    users = {u[0]: _user(*u, credentials=credentials) for u in DEMO_USERS}
     supervisor, caseworker, prosecutor, defence = (users["s.martin"], users["c.diallo"], users["p.okafor"],
                                                    users["d.novak"])
     today = timezone.localdate()
@@ -227,8 +273,14 @@ def load_demo() -> dict:
     with transaction.atomic():
         showcase = _showcase(users, cases, requests_by_subject, today)
     countries = {c for p in pairs for c in p}
+    if announce:
+        out = sys.stderr if announce is True else announce
+        out.write(credentials_text(credentials))
+        out.flush()
     return {"cases": len(CASES), "requests": n_requests, "country_pairs": len(pairs), "countries": len(countries),
-            "users": [u[0] for u in DEMO_USERS], "password": DEMO_PASSWORD, **showcase}
+            "users": [u[0] for u in DEMO_USERS], "accounts": credentials,
+            "password": DEMO_PASSWORD if credentials else "(unchanged: printed when the accounts were created)",
+            **showcase}
 
 
 # --- every capability in use, and something to do for each account ------------------------------------

@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 __all__ = ["ComityError", "InvalidInput", "NotAllowed", "NotFound", "IntegrityError", "ServiceUnavailable",
-           "DataError", "render_cli"]
+           "DataError", "check", "cli_fail", "render_cli"]
 
 
 class ComityError(Exception):
@@ -106,6 +106,14 @@ class DataError(ComityError):
     code = "data_error"
     status = 500
     exit_code = 1
+
+
+def check(errors: Mapping[str, str | None]) -> None:
+    """Raise InvalidInput naming every field that has a reason (None or "" means the field is fine):
+    every action validates all its fields first and stores nothing when one is wrong."""
+    found = {k: v for k, v in errors.items() if v}
+    if found:
+        raise InvalidInput(found)
 
 
 def render_cli(exc: ComityError, *, as_json: bool) -> str:

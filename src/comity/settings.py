@@ -14,8 +14,11 @@ from pathlib import Path
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent
+# Data at rest: whatever this process writes (database and its WAL, documents, evidence, keys) is readable by
+# its own account only (files 0600, folders 0700), whatever umask it was started with (docs/operations.md).
+os.umask(0o077)
 DATA_DIR = Path(os.environ.get("COMITY_DATA_DIR", Path.cwd() / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -58,8 +61,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the client's address and scheme, from X-Forwarded-* only when a trusted proxy sent them.
+    "comity.web.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise, so they see every response Django makes (static files keep their long-lived caching):
+    # the Content-Security-Policy header, and Cache-Control: no-store on anything that may carry personal data.
+    "comity.web.middleware.ContentSecurityPolicyMiddleware",
+    "comity.web.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -122,30 +131,93 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Common words, dates, repeats and keyboard runs ("Summer2026!!", "abcdefghijkl"): zxcvbn-style estimate.
+    {"NAME": "comity.accounts.passwords.GuessablePasswordValidator", "OPTIONS": {"min_bits": 36}},
 ]
 
 # Sessions end after 30 minutes without activity: each request pushes the expiry forward.
 SESSION_COOKIE_AGE = int(os.environ.get("COMITY_SESSION_IDLE_SECONDS", "1800"))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_SAMESITE = "Lax"
+
+# --- Security headers, cookies, TLS and proxies (docs/operations.md, "Running behind a proxy, TLS") -----------
+def _trusted_proxies(value: str) -> list[str]:
+    """COMITY_TRUSTED_PROXIES: addresses or networks (10.0.0.2, 10.1.0.0/16, ::1) of the reverse proxies whose
+    X-Forwarded-For and X-Forwarded-Proto are believed (comity.web.middleware.TrustedProxyMiddleware)."""
+    import ipaddress
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    networks = []
+    for part in (p.strip() for p in value.split(",")):
+        if part:
+            try:
+                networks.append(str(ipaddress.ip_network(part, strict=False)))
+            except ValueError:
+                raise ImproperlyConfigured(f"COMITY_TRUSTED_PROXIES: {part!r} is not an IP address or network "
+                                           "(give addresses or networks separated by commas, e.g. "
+                                           "10.0.0.2,10.1.0.0/16)") from None
+    return networks
+
+
+COMITY_TRUSTED_PROXIES = _trusted_proxies(os.environ.get("COMITY_TRUSTED_PROXIES", ""))
+COMITY_HTTPS = os.environ.get("COMITY_HTTPS", "0") == "1"
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = LANGUAGE_COOKIE_HTTPONLY = True  # no script reads a cookie
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if os.environ.get("COMITY_HTTPS", "0") == "1":
-    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+if COMITY_TRUSTED_PROXIES:
+    # Believed only from the proxies above: the middleware drops the header from anyone else.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if COMITY_HTTPS:
+    if not COMITY_TRUSTED_PROXIES and not os.environ.get("COMITY_TLS_CERT"):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "COMITY_HTTPS=1 needs to know where TLS ends: set COMITY_TRUSTED_PROXIES to the reverse proxy that "
+            "terminates TLS, or COMITY_TLS_CERT and COMITY_TLS_KEY for `comity serve` to speak HTTPS itself")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer's health check over plain HTTP
+    SECURE_HSTS_SECONDS = int(os.environ.get("COMITY_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("COMITY_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+
+# Content-Security-Policy (django-csp): scripts and styles from this site only, no inline script, no eval, no
+# other host. The templates' own inline styles are allowed by their hashes, computed from the templates by
+# comity.web.middleware.ContentSecurityPolicyMiddleware; data: images are allowed for the TOTP QR code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 # django-allauth: username + password, then TOTP. No self sign-up: accounts are issued by administrators.
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_ADAPTER = "comity.accounts.adapter.ComityAccountAdapter"
+# Failed sign-ins are throttled by comity.web.login_throttle (per account and client address, plus a cap per
+# account whose wait doubles), not by allauth's per-IP counter, which behind a proxy locks everyone out at once.
+# The adapter is comity.accounts.adapter.ComityAccountAdapter with that throttle mixed in.
+ACCOUNT_ADAPTER = "comity.web.login_throttle.ThrottledAccountAdapter"
 ACCOUNT_RATE_LIMITS = {
-    # Failed logins: 5 per 5 minutes per IP, and per account.
-    "login_failed": "5/5m/ip,5/5m/key",
-    "login": "30/m/ip",
+    "login_failed": None,
+    "login": "30/m/ip",  # sign-in attempts of any outcome per client address (the real one behind a trusted proxy)
+}
+COMITY_LOGIN_THROTTLE = {
+    "per_address": 5, "window": 900,  # failures per (account, client address) in 15 minutes
+    "per_account": 30, "account_window": 3600,  # failures per account from all addresses in an hour ...
+    "backoff": 60, "max_backoff": 3600,  # ... then a wait of 1 minute, doubled by each further failure, up to 1 hour
 }
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
@@ -154,6 +226,7 @@ LOGIN_URL = "/accounts/login/"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Comity"
 MFA_RECOVERY_CODE_COUNT = 10
+MFA_ADAPTER = "comity.accounts.mfa_adapter.ComityMFAAdapter"  # TOTP secrets encrypted (COMITY_MFA_KEY)
 
 EMAIL_BACKEND = os.environ.get("COMITY_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("COMITY_FROM_EMAIL", "comity@localhost")
@@ -173,6 +246,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True  # serve app static files without collectstatic in development and tests
 MEDIA_ROOT = Path(os.environ.get("COMITY_MEDIA_ROOT", DATA_DIR / "media")).resolve()
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 COMITY_MAX_UPLOAD_BYTES = int(os.environ.get("COMITY_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

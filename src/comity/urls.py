@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    path("", include("comity.accounts.urls")),
     path("api/", api.urls),
     path("oversight/", include("comity.oversight.urls")),
     path("builder/", include("comity.builder.urls")),

@@ -45,11 +45,16 @@ def test_recovery_code_works_once(make_user):
 
 
 def test_account_without_second_factor_is_sent_to_enrol_and_can_enrol(make_user):
+    from comity.accounts.actions import do_issue_enrolment_code
+
     user = make_user("caseworker", mfa=False)
+    _, enrolment_code = do_issue_enrolment_code(user, acting_user=None, via="cli")
     c = Client()
     _password_step(c, user)
     resp = c.get("/cases/")
     assert resp.status_code == 302 and resp["Location"].endswith("/accounts/2fa/totp/activate/")
+    # The one-time code from the administrator first (tests/accounts/test_enrolment.py), then the app.
+    assert c.post("/accounts/2fa/totp/activate/", {"enrolment_code": enrolment_code}).status_code == 302
     page = c.get("/accounts/2fa/totp/activate/")
     assert page.status_code == 200
     secret = page.context["form"].secret

@@ -21,6 +21,7 @@ from comity import audit
 from comity.audit import ledger
 from comity.audit.models import AuditEvent, AuditText
 from comity.audit.schema import EVENTS, AuditSchemaError
+from comity.errors import InvalidInput
 
 # Planted personal strings: names, places, identifiers and free text a user could type anywhere.
 NAME = "Zofia Planted-Wisniewska"
@@ -70,6 +71,11 @@ def _drive_everything(supervisor, caseworker, oversight, make_user):
                                        first_name="Ewa", last_name="Staffowska", acting_user=admin)
     accounts.do_enrol_totp(newcomer)
     accounts.do_reset_second_factor(newcomer, acting_user=admin)
+    _, enrolment = accounts.do_issue_enrolment_code(newcomer, acting_user=admin)
+    with pytest.raises(InvalidInput):
+        accounts.do_redeem_enrolment_code(newcomer, "WRNG-WRNG-WRNG-WRNG")
+    accounts.do_redeem_enrolment_code(newcomer, enrolment)
+    accounts.do_change_password(newcomer, "another-long-password-2", acting_user=newcomer)
     token, _ = accounts.do_create_token(caseworker, name="laptop in room 4", acting_user=caseworker)
     accounts.do_revoke_token(token, acting_user=caseworker)
     accounts.do_set_active(newcomer, active=False, acting_user=admin)
@@ -143,6 +149,9 @@ def _drive_everything(supervisor, caseworker, oversight, make_user):
                                   recipient_kind="defence", purpose=f"defence of {NAME}", acting_user=supervisor)
     evidence.do_rotate_master_key(acting_user=admin)
     evidence.do_drop_retired_keys(acting_user=admin)
+    from comity.cases.storage import encrypt_legacy_documents
+    encrypt_legacy_documents(acting_user=admin)
+    evidence.do_record_integrity_check(item, scope="full", ok=True, acting_user=supervisor)
     evidence.do_record_custody_event(item, kind="disposed", at=timezone.now(), place=f"Shredder at the {HOTEL}",
                                      reason=f"end of {NAME}'s case", acting_user=supervisor)
 

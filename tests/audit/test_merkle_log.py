@@ -92,7 +92,7 @@ def test_inclusion_and_consistency_proofs_over_the_api_verify_independently(clie
     new = _sign()
     _, token = do_create_token(oversight, name="dpo", acting_user=oversight)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    r = client.get(f"/api/audit/events/4?size={new.size}", **auth)
+    r = client.get(f"/api/audit/events/4?size={new.size}&purpose=Complaint+DPA-2026-17+about+this+case", **auth)
     assert r.status_code == 200
     body = r.json()
     leaf = hashlib.sha256(b"\x00" + body["canonical"].encode()).digest()

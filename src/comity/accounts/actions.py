@@ -11,7 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from comity import audit
-from comity.accounts.models import PersonalAccessToken, Role, TokenScope, Unit, User, hash_token
+from comity.accounts.models import (
+    EnrolmentCode,
+    PersonalAccessToken,
+    Role,
+    TokenScope,
+    Unit,
+    User,
+    hash_token,
+)
 from comity.cases.validation import text_error
 from comity.errors import InvalidInput, NotAllowed
 
@@ -67,6 +75,91 @@ def do_enrol_totp(user: User, *, secret: str | None = None, via: str = "cli") ->
     return secret, codes
 
 
+# --- enrolment codes: the password alone never sets up a second factor ------------------------------------
+
+ENROLMENT_CODE_HOURS = 72          # an administrator's code: three days to sign in for the first time
+ENROLMENT_MAX_FAILURES = 5         # wrong codes before the code stops working
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone without doubt
+
+
+def _normalise_code(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def _hash_code(code: str) -> str:
+    return hash_token("enrol:" + _normalise_code(code))
+
+
+def pending_enrolment_code(user: User) -> EnrolmentCode | None:
+    """The account's code that still works (not used, revoked or expired), if any."""
+    return (EnrolmentCode.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True,
+                                         expires_at__gt=timezone.now()).order_by("-created_at", "-id").first())
+
+
+def do_issue_enrolment_code(user: User, *, acting_user: User | None, hours: int = ENROLMENT_CODE_HOURS,
+                            via: str = "web") -> tuple[EnrolmentCode, str]:
+    """Issue the one-time code `user` needs to set up a second factor at their first sign-in (or after an
+    administrator reset it). An administrator issues it on the web; the operator (acting_user None) from
+    the command line. It replaces any earlier code. The code is returned once; only its hash is kept."""
+    from allauth.mfa.utils import is_mfa_enabled
+
+    if acting_user is not None and acting_user.role != Role.ADMIN:
+        raise NotAllowed("Only an administrator may issue enrolment codes.")
+    errors = {}
+    if not user.is_active:
+        errors["user"] = f"{user.username} is deactivated; reactivate the account first"
+    elif is_mfa_enabled(user):
+        errors["user"] = (f"{user.username} already has a second factor; reset it first if they lost it")
+    if not isinstance(hours, int) or not 1 <= hours <= 24 * 31:
+        errors["hours"] = "must be 1 to 744 hours (31 days)"
+    if errors:
+        raise InvalidInput(errors)
+    raw = "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(4))  # 80 bits
+    now = timezone.now()
+    with transaction.atomic():
+        replaced = EnrolmentCode.objects.filter(user=user, used_at__isnull=True, revoked_at__isnull=True).update(
+            revoked_at=now)
+        code = EnrolmentCode.objects.create(user=user, code_hash=_hash_code(raw), issued_by=acting_user,
+                                            expires_at=now + dt.timedelta(hours=hours))
+        audit.record("account.enrolment_code_issued", actor=acting_user, obj=user, category="security", via=via,
+                     new={"username": user.username, "expires": code.expires_at, "replaced": replaced})
+    return code, raw
+
+
+def do_redeem_enrolment_code(user: User, code: str, *, via: str = "web") -> EnrolmentCode:
+    """The account's holder gives the code at the start of enrolment. A right code is used up; a wrong one
+    is counted (logged), and after ENROLMENT_MAX_FAILURES the code stops working. Raises InvalidInput
+    naming `enrolment_code` with a reason the person can act on."""
+    if not _normalise_code(code):
+        raise InvalidInput({"enrolment_code": "is required: type the code your administrator gave you"})
+    with transaction.atomic():
+        pending = (EnrolmentCode.objects.select_for_update()
+                   .filter(user=user, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+                   .order_by("-created_at", "-id").first())
+        if pending is None:
+            raise InvalidInput({"enrolment_code": "no enrolment code is waiting for this account, or it has expired: "
+                                                  "ask an administrator for a new one"})
+        if secrets.compare_digest(pending.code_hash, _hash_code(code)):
+            pending.used_at = timezone.now()
+            pending.save(update_fields=["used_at"])
+            audit.record("account.enrolment_code_used", actor=user, obj=user, category="security", via=via,
+                         new={"username": user.username})
+            return pending
+        pending.failed_attempts += 1
+        revoked = pending.failed_attempts >= ENROLMENT_MAX_FAILURES
+        if revoked:
+            pending.revoked_at = timezone.now()
+        pending.save(update_fields=["failed_attempts", "revoked_at"])
+        audit.record("account.enrolment_code_refused", actor=user, obj=user, category="security", via=via,
+                     new={"username": user.username, "failures": pending.failed_attempts, "revoked": revoked})
+    if revoked:
+        raise InvalidInput({"enrolment_code": f"wrong code {ENROLMENT_MAX_FAILURES} times: it no longer works. Ask "
+                                              "an administrator for a new one"})
+    left = ENROLMENT_MAX_FAILURES - pending.failed_attempts
+    raise InvalidInput({"enrolment_code": f"is not the code issued for this account ({left} "
+                                          f"tr{'ies' if left > 1 else 'y'} left)"})
+
+
 def do_create_token(user: User, *, name: str, scope: str = TokenScope.READ, days: int | None = 90,
                     acting_user: User, via: str = "web") -> tuple[PersonalAccessToken, str]:
     """Issue a personal access token. The raw token is returned once; only its hash is kept."""
@@ -98,6 +191,26 @@ def do_revoke_token(token: PersonalAccessToken, *, acting_user: User, via: str =
         token.save(update_fields=["revoked_at"])
         audit.record("token.revoked", actor=acting_user, obj=token, category="security", via=via,
                      old={"prefix": token.prefix})
+
+
+def do_change_password(user: User, password: str, *, acting_user: User | None = None, via: str = "web") -> int:
+    """Set a new password (the user's own change, or a reset) and revoke every API token of the account in
+    the same transaction: a token must not outlive the password it was issued under (whoever took the
+    old password may have made tokens with it). Returns how many tokens were revoked."""
+    if acting_user is not None and acting_user.pk != user.pk and acting_user.role != Role.ADMIN:
+        raise NotAllowed("You may only change your own password.")
+    try:
+        validate_password(password, user)
+    except ValidationError as e:
+        raise InvalidInput({"password": " ".join(e.messages)}) from None
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        revoked = PersonalAccessToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now())
+        audit.record("account.password_changed", actor=acting_user or user, obj=user, category="security", via=via,
+                     new={"username": user.username, "tokens_revoked": revoked})
+    return revoked
 
 
 def authenticate_token(raw: str) -> tuple[User, PersonalAccessToken] | None:

@@ -12,6 +12,13 @@ class ComityAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
 
+    def set_password(self, user, password) -> None:
+        """A password change (or reset) through allauth's pages: the audited action, which also revokes the
+        account's API tokens."""
+        from comity.accounts.actions import do_change_password
+
+        do_change_password(user, password, acting_user=user, via="web")
+
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         required = super().is_reauthentication_required(app=app, **kwargs)
         request = getattr(self, "request", None)

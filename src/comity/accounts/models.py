@@ -86,3 +86,25 @@ class PersonalAccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code an administrator issues (or the operator, from the command line) so that an account
+    may set up its second factor. The password alone never enrols a second factor: whoever learnt it
+    would otherwise register their own authenticator app and own the account. Only the code's hash is
+    stored; it expires, works once, and stops working after a few wrong tries."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"enrolment code for {self.user.username}"

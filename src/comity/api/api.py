@@ -1,7 +1,8 @@
 """HTTP API (django-ninja, OpenAPI at /api/docs). Authenticated by personal access tokens.
 
-Every change calls an action; errors come back as `{"errors": {field: reason}}` (422), `{"detail": ...}`
-(403 for a role or scope that does not allow it, 404 for anything outside the caller's compartments).
+Every change calls an action; errors come back in one shape (ErrorOut): `{"error", "message", "errors":
+{field: reason}, "detail"}` with 422 for bad input (a JSON body must be an object: field `body`), 403 for a
+role or scope that does not allow it, 404 for anything outside the caller's compartments.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Literal
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, StreamingHttpResponse
 from ninja import File, Form, NinjaAPI, Schema, Status
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.files import UploadedFile
 from ninja.openapi.docs import Swagger
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 from pydantic import Field
 
@@ -44,7 +46,26 @@ class TokenAuth(HttpBearer):
 # no validator badge either, which Swagger UI would otherwise fetch from validator.swagger.io.
 DOCS = Swagger(settings={"validatorUrl": None})
 
+class ObjectBodyParser(Parser):
+    """A JSON body is an object with named fields, never a bare string, number, list or null (django-ninja
+    would otherwise read `"Operation Smoke"` as the first field of the schema and create a case from it).
+    Anything else is refused with a 422 naming the field `body`, before any endpoint runs."""
+
+    def parse_body(self, request):
+        try:
+            data = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise InvalidInput({"body": f"is not valid JSON ({e})"}) from None
+        if not isinstance(data, dict):
+            kind = {str: "a string", list: "a list", bool: "true or false", type(None): "null"}.get(
+                type(data), "a number")
+            raise InvalidInput({"body": f"must be a JSON object with named fields ({{\"field\": value, …}}), "
+                                        f"not {kind}"})
+        return data
+
+
 api = NinjaAPI(title="Comity API", version="1", auth=TokenAuth(), urls_namespace="api", docs=DOCS,
+               parser=ObjectBodyParser(),
                description="Cases, requests and deadlines for cross-border cooperation. "
                            "Authenticate with a personal access token: `Authorization: Bearer cmt_…`.")
 
@@ -61,13 +82,23 @@ def _comity_error(request, exc: ComityError):
     return api.create_response(request, body, status=exc.status)
 
 
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    """django-ninja wraps a body its parser refused in an HTTP 400; the parser's own error (ObjectBodyParser)
+    is rendered like every other error of the package."""
+    if isinstance(exc.__cause__, ComityError):
+        return _comity_error(request, exc.__cause__)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
 @api.exception_handler(ValidationError)
 def _validation(request, exc: ValidationError):
+    """Input the schema refuses: the same shape as InvalidInput (ErrorOut), a reason per field."""
     errors = {}
     for e in exc.errors:
         loc = [str(p) for p in e.get("loc", []) if p not in ("body", "query", "path", "form", "payload", "file")]
         errors[".".join(loc) or "body"] = e.get("msg", "is invalid")
-    return api.create_response(request, {"errors": errors}, status=422)
+    return _comity_error(request, InvalidInput(errors or {"body": "is invalid"}))
 
 
 @api.exception_handler(AuthenticationError)
@@ -116,7 +147,12 @@ api.add_router("/audit", audit_router)
 # --- schemas ---------------------------------------------------------------------------------------
 
 class ErrorOut(Schema):
-    errors: dict[str, str]
+    """What every error of the API holds (422 for bad input; the same shape for 403, 404, 409, 503)."""
+    error: str = Field(description="The kind of error, a code: invalid_input, purpose_required, not_allowed, …")
+    message: str = Field(description="The errors in one sentence, for a person")
+    errors: dict[str, str] = Field(description="A reason for each field refused, by the field's name "
+                                               "(`body` for the body as a whole)")
+    detail: str = Field(description="The message again, where clients look for it (as django-ninja's errors do)")
 
 
 class DetailOut(Schema):

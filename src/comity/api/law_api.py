@@ -100,11 +100,20 @@ def assess_facts(request):
 
     from comity.law.assess import InvalidFacts, assess
 
+    from comity.errors import InvalidInput
+
     try:
         facts = json.loads(request.body or b"")
     except ValueError as e:
-        return 422, {"errors": {"body": f"is not valid JSON ({e})"}}
+        return 422, _error_body(InvalidInput({"body": f"is not valid JSON ({e})"}))
+    if not isinstance(facts, dict):
+        return 422, _error_body(InvalidInput({"body": "must be a JSON object of facts"}))
     try:
         return 200, assess(facts)
     except InvalidFacts as e:
-        return 422, e.as_dict()
+        return 422, _error_body(e)
+
+
+def _error_body(exc) -> dict:
+    """The package-wide error shape (comity.errors), as the API's error handler answers."""
+    return {**exc.as_dict(), "detail": exc.message}

@@ -121,8 +121,14 @@ def snapshot_memo(request, snap_pk, fmt):
     if doc is None:
         messages.info(request, f"No {fmt.upper()} memo is stored yet: save one first.")
         return redirect("assessment_snapshot", snap_pk=snap.pk)
+    from comity.cases.storage import DocumentCorrupted
+
+    try:
+        stored = doc.file.open("rb")  # authenticated whole before anything is sent
+    except DocumentCorrupted as exc:
+        return render(request, "document_integrity_failed.html", {"doc": doc, "reason": str(exc)}, status=409)
     reads.log_read(request.user, snap.case, what="memo_download", purpose=purpose, obj=doc)
-    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.filename)
+    return FileResponse(stored, as_attachment=True, filename=doc.filename)
 
 
 def exposure(request):

@@ -9,6 +9,8 @@ class AuditConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_save
 
+        from comity.audit import checks  # noqa: F401  (registers the ledger-key location check)
+
         # Disposal of a case erases the free text kept beside its audit events (stated purposes, search
         # words); the log keeps their commitments and still verifies.
         post_save.connect(_erase_on_disposal, sender="oversight.CaseDisposal", dispatch_uid="audit-erase-texts")

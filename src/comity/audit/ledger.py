@@ -2,8 +2,10 @@
 
 Every audit event is appended, inside the transaction that writes it, as a leaf whose bytes are
 `canonical_event_bytes(leaf_event(event))`. Tree heads are signed with the instance's Ed25519 key
-(`COMITY_LEDGER_KEY`, else a key generated once under COMITY_DATA_DIR). Oversight bodies fetch signed
-heads and proofs, keep checkpoints, and run `comity audit verify` or `comity ledger verify` on an export.
+(`COMITY_LEDGER_KEY_PEM` in the environment, a PEM file named by `COMITY_LEDGER_KEY`, else a key generated
+once under COMITY_DATA_DIR). Oversight bodies fetch signed heads and proofs, witness them (`comity audit
+witness`, comity.ledger.witness), and run `comity audit verify` (against the witnessed heads) or
+`comity ledger verify` on an export.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from comity.ledger import (CompactRange, LeafHashStore, canonical_event_bytes, format_event_time,
-                           generate_private_key, leaf_hash, load_private_key, private_key_to_pem,
-                           public_key_to_pem, sign_tree_head)
+from comity.ledger import (CompactRange, LeafHashStore, LogVerification, canonical_event_bytes,
+                           format_event_time, generate_private_key, leaf_hash, load_private_key,
+                           private_key_to_pem, public_key_to_pem, sign_tree_head)
 
 CACHE_MIN_LEVEL = 4  # one cached root per 16 events on average: proofs read at most ~60 leaf hashes
 
@@ -167,23 +169,104 @@ def proof_store(proof_function, *args) -> DatabaseLeafStore:
     return DatabaseLeafStore().prefetch(proof_function, *args)
 
 
-def _key_path() -> Path:
-    return Path(os.environ.get("COMITY_LEDGER_KEY") or Path(settings.DATA_DIR) / "ledger_key.pem")
+# -- the signing key -------------------------------------------------------------------------------
+# Where the instance's Ed25519 key comes from, first match wins (docs/operations.md):
+#   COMITY_LEDGER_KEY_PEM   the PEM itself, in the environment (from a secrets manager);
+#   COMITY_LEDGER_KEY       a PEM file, best outside the data folder (a mounted secret, an HSM-backed file system);
+#   otherwise               DATA_DIR/ledger_key.pem, generated once: whoever copies the data folder can re-sign
+#                           a rewritten log, which only a witness (comity audit witness) then catches.
+# COMITY_LEDGER_KEY_PASSPHRASE decrypts an encrypted PEM. PKCS#11 tokens are not supported (yet): no maintained
+# PKCS#11 library is a dependency; a `pkcs11:` URI is refused with that reason rather than read as a file name.
+# With COMITY_REQUIRE_EXTERNAL_LEDGER_KEY=1 a key file inside the data folder is refused (comity.audit.checks).
+
+
+def _key_error(variable: str, reason: str):
+    from comity.ledger import FieldError, InvalidInputError
+
+    return InvalidInputError([FieldError(variable, reason)])
+
+
+def external_key_required() -> bool:
+    return os.environ.get("COMITY_REQUIRE_EXTERNAL_LEDGER_KEY", "").strip().lower() in ("1", "true", "yes")
+
+
+def _key_path() -> Path | None:
+    """The key file, or None when the key is given in the environment (COMITY_LEDGER_KEY_PEM)."""
+    pem, named = os.environ.get("COMITY_LEDGER_KEY_PEM", "").strip(), os.environ.get("COMITY_LEDGER_KEY", "").strip()
+    if pem and named:
+        raise _key_error("COMITY_LEDGER_KEY_PEM", "is set together with COMITY_LEDGER_KEY: set only one of them")
+    if pem:
+        return None
+    if named.lower().startswith("pkcs11:"):
+        raise _key_error("COMITY_LEDGER_KEY", "PKCS#11 tokens are not supported yet: give a PEM file, or the PEM "
+                                              "itself in COMITY_LEDGER_KEY_PEM (docs/operations.md)")
+    return Path(named) if named else Path(settings.DATA_DIR) / "ledger_key.pem"
+
+
+def key_location() -> str:
+    """Where the signing key is read from, for people: 'environment (COMITY_LEDGER_KEY_PEM)' or a path."""
+    path = _key_path()
+    return "environment (COMITY_LEDGER_KEY_PEM)" if path is None else str(path)
+
+
+def key_inside_data_folder() -> Path | None:
+    """The key file if it sits inside the data folder (symbolic links resolved), else None."""
+    path = _key_path()
+    if path is None:
+        return None
+    data = Path(settings.DATA_DIR).resolve()
+    resolved = path.expanduser().resolve()
+    return path if resolved == data or data in resolved.parents else None
+
+
+def _load(*, for_signing: bool):
+    from comity.ledger import InvalidInputError
+
+    passphrase = os.environ.get("COMITY_LEDGER_KEY_PASSPHRASE", "").encode() or None
+    path = _key_path()
+    if path is None:
+        text = os.environ["COMITY_LEDGER_KEY_PEM"].strip()
+        if "\\n" in text and "\n" not in text:  # a secrets manager that flattened the PEM to one line
+            text = text.replace("\\n", "\n")
+        source, data = "COMITY_LEDGER_KEY_PEM", (text + "\n").encode()
+    else:
+        source = "COMITY_LEDGER_KEY" if os.environ.get("COMITY_LEDGER_KEY", "").strip() else "ledger key"
+        if for_signing and external_key_required() and key_inside_data_folder():
+            raise _key_error(source, f"{path} is inside the data folder {settings.DATA_DIR}, and "
+                                     "COMITY_REQUIRE_EXTERNAL_LEDGER_KEY=1 asks for a key kept elsewhere")
+        if not path.exists():
+            if source == "COMITY_LEDGER_KEY":
+                raise _key_error(source, f"names {path}, which does not exist")
+            try:  # generated once; another process that got there first wins
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(private_key_to_pem(generate_private_key()))
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise _key_error(source, f"cannot read {path}: {e.strerror or e}") from None
+    try:
+        return load_private_key(data, passphrase)
+    except InvalidInputError as e:
+        raise _key_error(source, "; ".join(p.reason for p in e.problems)) from None
 
 
 def private_key():
-    path = _key_path()
-    if not path.exists():
-        if os.environ.get("COMITY_LEDGER_KEY"):
-            raise RuntimeError(f"COMITY_LEDGER_KEY names {path}, which does not exist")
-        key = generate_private_key()
-        path.write_bytes(private_key_to_pem(key))
-        path.chmod(0o600)
-    return load_private_key(path.read_bytes())
+    """The instance's signing key (see above). Refuses a key file in the data folder when
+    COMITY_REQUIRE_EXTERNAL_LEDGER_KEY=1."""
+    return _load(for_signing=True)
+
+
+def public_key():
+    """The instance's public key (verification needs no signing, so the location rule is not applied)."""
+    return _load(for_signing=False).public_key()
 
 
 def public_key_pem() -> str:
-    pem = public_key_to_pem(private_key().public_key())
+    pem = public_key_to_pem(public_key())
     return pem.decode() if isinstance(pem, bytes) else pem
 
 
@@ -318,19 +401,132 @@ def _stored_leaf_hashes() -> list[bytes]:
         return [bytes.fromhex(h) if h else b"\0" * 32 for (h,) in cur.fetchall()]
 
 
-def verify_database(checkpoints=(), *, strict: bool = False, deep: bool = True):
+# -- witnessed tree heads --------------------------------------------------------------------------
+# An oversight body runs `comity audit witness`, which keeps, in a file it controls, the heads it cosigned
+# (comity.ledger.witness). `comity audit verify` reads those files (COMITY_WITNESS_FILE, comma-separated) and
+# the witnesses' public keys (COMITY_WITNESS_KEYS, comma-separated PEM files) and checks that the log in the
+# database extends every witnessed head: a host that rewrote history and re-signed it with its own key, or cut
+# the newest events and their heads, no longer passes.
+
+NO_WITNESS = ("NO WITNESSED TREE HEAD: nothing outside this host vouches for the audit log, so whoever holds the "
+              "data folder could rewrite it and re-sign it unnoticed. Set COMITY_WITNESS_FILE and "
+              "COMITY_WITNESS_KEYS (docs/operations.md, \"Witnessing the audit log\").")
+
+
+@dataclasses.dataclass(frozen=True)
+class WitnessReport:
+    """What the witnessed heads say about the log: status is 'none' (no witnessed head), 'verified' (the
+    log extends every witnessed head) or 'rewritten' (it does not)."""
+
+    status: str
+    files: tuple[str, ...] = ()
+    cosignatures: tuple = ()
+    refusals: tuple = ()
+    problems: tuple[str, ...] = ()
+    messages: tuple[str, ...] = ()
+
+    @property
+    def latest(self):
+        return max(self.cosignatures, key=lambda c: (c.head.size, c.cosigned_at)) if self.cosignatures else None
+
+    def headline(self) -> str:
+        latest = self.latest
+        if self.status == "none":
+            return NO_WITNESS
+        if self.status == "rewritten":
+            return (f"REWRITTEN HISTORY: the log in the database does not extend the tree head of size "
+                    f"{latest.head.size} that witness {latest.witness_key_id[:16]}... cosigned at {latest.time}")
+        return (f"witnessed: the log extends the tree head of size {latest.head.size} cosigned by witness "
+                f"{latest.witness_key_id[:16]}... at {latest.time} ({len(self.cosignatures)} witnessed "
+                f"head{'' if len(self.cosignatures) == 1 else 's'} checked)")
+
+    def to_dict(self) -> dict:
+        latest = self.latest
+        return {"status": self.status, "files": list(self.files), "witnessed_heads": len(self.cosignatures),
+                "witnessed_size": latest.head.size if latest else None,
+                "latest": latest.to_dict() if latest else None,
+                "refusals": [r.to_dict() for r in self.refusals], "problems": list(self.problems),
+                "messages": list(self.messages), "headline": self.headline()}
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditVerification(LogVerification):
+    """comity.ledger's LogVerification of the database's log, with what the witnesses say."""
+
+    witness: WitnessReport = WitnessReport("none")
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "witness": self.witness.to_dict()}
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def witness_config(files=None, keys=None) -> tuple[list[str], list[str]]:
+    """The witness files and witness public-key files: the arguments if given, else COMITY_WITNESS_FILE and
+    COMITY_WITNESS_KEYS (each comma-separated)."""
+    files = list(files) if files else _split(os.environ.get("COMITY_WITNESS_FILE"))
+    keys = list(keys) if keys else _split(os.environ.get("COMITY_WITNESS_KEYS"))
+    return files, keys
+
+
+def load_witnessed(files, key_paths, *, keys_label: str = "COMITY_WITNESS_KEYS"):
+    """(valid cosignatures, refusals, problems) from the witness files. A file that cannot be read or
+    parsed, or a missing or unreadable key, raises InvalidInputError naming it; a cosignature that does not
+    verify is a problem (someone edited the witness's file, or it is not the witness's)."""
+    from comity.ledger import (Cosignature, FieldError, InvalidInputError, VerificationError, load_public_key,
+                               read_witness_file, verify_cosignature)
+
+    if not files:
+        return [], [], []
+    if not key_paths:
+        raise InvalidInputError([FieldError(keys_label, "is needed to check the witnesses' cosignatures "
+                                                        f"(witness files: {', '.join(files)})")])
+    keys = []
+    for path in key_paths:
+        try:
+            keys.append(load_public_key(Path(path).read_bytes()))
+        except OSError as e:
+            raise InvalidInputError([FieldError(keys_label, f"cannot read {path}: {e.strerror or e}")]) from None
+        except InvalidInputError as e:
+            raise InvalidInputError([FieldError(keys_label, f"{path}: {p.reason}") for p in e.problems]) from None
+    cosignatures, refusals, problems = [], [], []
+    for path in files:
+        for record in read_witness_file(path):
+            if isinstance(record, Cosignature):
+                try:
+                    verify_cosignature(record, keys)
+                except VerificationError as e:
+                    problems.append(str(e))
+                else:
+                    cosignatures.append(record)
+            else:
+                refusals.append(record)
+    return cosignatures, refusals, problems
+
+
+def verify_database(checkpoints=(), *, strict: bool = False, deep: bool = True, witness_files=None,
+                    witness_keys=None):
     """Check the audit log in the database.
 
     1. The log: the stored entries, recomputed into the Merkle tree, against every stored signed tree
-       head and any checkpoints an oversight body kept (as fast as hashing allows).
+       head, any checkpoints an oversight body kept, and every head a witness cosigned (as fast as
+       hashing allows).
     2. With ``deep`` (the default): each event's columns, re-encoded, against its log entry, so an
        edit to the searchable columns that left the entry alone is found too, at its position.
+    3. The witnessed heads (``witness_files`` and ``witness_keys``, default COMITY_WITNESS_FILE and
+       COMITY_WITNESS_KEYS): their cosignatures, and that the log extends each of them. A log that does
+       not is reported as rewritten history, even if every head stored on the host verifies.
 
-    Returns comity.ledger's LogVerification (``first_divergence`` is the first bad position found by
-    either check)."""
+    Returns an AuditVerification: comity.ledger's LogVerification (``first_divergence`` is the first bad
+    position found by any check) with ``witness`` (a WitnessReport)."""
     from comity.audit.models import LedgerState, TreeHead
     from comity.ledger import verify_log
 
+    files, key_paths = witness_config(witness_files, witness_keys)
+    cosignatures, refusals, witness_problems = load_witnessed(
+        files, key_paths, keys_label="--witness-key" if witness_keys else "COMITY_WITNESS_KEYS")
     leaves, gaps = _stored_entries()
     if any(not entry for entry in leaves):  # an event stored without its entry: encode it from its columns
         by_seq = {seq: line for seq, line, _ in canonical_lines()}
@@ -338,25 +534,57 @@ def verify_database(checkpoints=(), *, strict: bool = False, deep: bool = True):
     state = LedgerState.objects.filter(pk=1).first()
     if state is not None and state.size != len(leaves):
         gaps.append(f"the log's state counts {state.size} events but {len(leaves)} are stored")
-    heads = [h.to_signed() for h in TreeHead.objects.all()] + list(checkpoints)
-    keys = [private_key().public_key()]
-    result = verify_log(leaves, heads, keys)
+    own = [h.to_signed() for h in TreeHead.objects.all()] + list(checkpoints)
+    witnessed = list({(c.head.size, c.head.root_hash, c.head.signature): c.head for c in cosignatures}.values())
+    keys = [public_key()]
+    result = verify_log(leaves, own + witnessed, keys)
+    against_witness = None
     if not result.ok:
-        # Only when something is wrong: the stored leaf hashes (checked against the heads first) pin
-        # the first bad entry exactly instead of to a window between two signed heads.
-        result = verify_log(leaves, heads, keys, stored_leaf_hashes=_stored_leaf_hashes())
+        # Only when something is wrong: the stored leaf hashes (checked against the heads first) pin the first
+        # bad entry exactly, and the host's heads and the witnessed ones are checked apart, so the report says
+        # which of them the log fails.
+        stored = _stored_leaf_hashes()
+        if witnessed:
+            against_witness = verify_log(leaves, witnessed, keys, stored_leaf_hashes=stored)
+        result = verify_log(leaves, own, keys, stored_leaf_hashes=stored) if own else against_witness
     messages = tuple(gaps) + tuple(result.messages)
     ok = result.ok and not gaps
-    first, exact = result.first_divergence, result.exact
+    first, bound, exact, verified = result.first_divergence, result.divergence_bound, result.exact, result.verified_size
+
+    witness_messages = [f"witness file: {p}" for p in witness_problems]
+    for refusal in refusals:
+        witness_messages.append(f"witness {refusal.witness_key_id[:16]}... refused a head of size {refusal.head.size} "
+                                f"at {refusal.time} ({refusal.reason}): "
+                                + "; ".join(f"{k}: {v}" for k, v in refusal.errors.items()))
+    status = "none" if not cosignatures else "verified"
+    if against_witness is not None and not against_witness.ok:
+        status = "rewritten"
+        ok = False
+        witness_messages += [f"against the witnessed heads: {m}" for m in against_witness.messages]
+        messages = tuple(gaps) + (tuple(f"against the host's own tree heads: {m}" for m in result.messages)
+                                  if own else ())
+        verified = min(verified, against_witness.verified_size)
+        if against_witness.first_divergence is not None and (first is None or against_witness.first_divergence < first):
+            first, exact = against_witness.first_divergence, against_witness.exact
+            bound = against_witness.divergence_bound
+    if witness_problems:
+        ok = False
+    report = WitnessReport(status, tuple(files), tuple(cosignatures), tuple(refusals), tuple(witness_problems),
+                           tuple(witness_messages))
+    messages = ((report.headline(),) if status == "rewritten" else ()) + tuple(witness_messages) + messages
+
     if deep:
         for seq, line, _ in canonical_lines():
             if seq < len(leaves) and line != leaves[seq]:
                 ok = False
                 messages += (f"event seq {seq}: its columns do not match its log entry (edited after it was logged)",)
                 if first is None or seq < first:
-                    first, exact = seq, True
+                    first, bound, exact = seq, seq + 1, True
                 break
     if strict and ok and result.verified_size < len(leaves):
         ok = False
         messages += (f"{len(leaves) - result.verified_size} events are newer than the latest signed tree head",)
-    return dataclasses.replace(result, ok=ok, messages=messages, first_divergence=first, exact=exact)
+    fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(LogVerification)}
+    fields.update(ok=ok, messages=messages, first_divergence=first, divergence_bound=bound, exact=exact,
+                  verified_size=verified)
+    return AuditVerification(**fields, witness=report)

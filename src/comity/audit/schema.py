@@ -99,10 +99,11 @@ ACCESS_WHAT = frozenset({
     "evidence_download", "evidence_disclosure_form", "evidence_disclosure_view", "evidence_disclosure_download",
     "evidence_disclosure_manifest", "oversight_opened", "oversight_search", "oversight_export",
     "oversight_report", "redress_matter", "sealed_identity", "memo_download",
+    "audit_event", "redress_list",
 })
 
 _ACCESS_FIELDS = {"filters": "filters", "results": "int", "page": "int", "count": "int", "cases": "references",
-                  "exhibit_number": "reference",
+                  "exhibit_number": "reference", "matters": "references",
                   "unsealing_request": "int", "approved_by": "account", "protected_person": "int"}
 
 # event type -> {field: kind}. A field may appear in old, new or both.
@@ -116,6 +117,10 @@ EVENTS: dict[str, dict[str, str]] = {
     "account.unit_set": {"username": "account", "unit": "int"},
     "token.created": {"user": "account", "scope": "code", "prefix": "code"},
     "token.revoked": {"prefix": "code"},
+    "account.password_changed": {"username": "account", "tokens_revoked": "int"},
+    "account.enrolment_code_issued": {"username": "account", "expires": "datetime", "replaced": "int"},
+    "account.enrolment_code_used": {"username": "account"},
+    "account.enrolment_code_refused": {"username": "account", "failures": "int", "revoked": "bool"},
     "unit.created": {"unit": "int"},
     # cases and compartments
     "case.created": {"reference": "reference", "unit": "int"},
@@ -147,6 +152,7 @@ EVENTS: dict[str, dict[str, str]] = {
     "task.corrected": {"sha256": "hash", "fields": "fields", "due": "date", "assignee": "account", "revision": "int",
                        "reason_given": "bool"},
     "document.uploaded": {"sha256": "hash", "size": "int"},
+    "document.files_encrypted": {"encrypted": "int", "already": "int", "missing": "int", "mismatched": "int"},
     # assessments and the request builder
     "assessment.saved": {"request": "reference", "outcome": "code", "rules_version": "code", "grounds": "codes"},
     "assessment.memo_exported": {"format": "code", "document": "int", "sha256": "hash"},
@@ -163,13 +169,16 @@ EVENTS: dict[str, dict[str, str]] = {
     "evidence.registered": {"exhibit_number": "reference", "kind": "code", "size": "int", "sha256": "hash",
                             "sha512": "hash", "source_request": "reference", "providing_state": "code",
                             "date_obtained": "date", "speciality": "bool", "purpose_limited": "bool",
-                            "consent_needed": "bool"},
+                            "consent_needed": "bool", "descriptive_hmac": "hash"},
     "evidence.custody_recorded": {"item": "reference", "seq": "int", "kind": "code", "at": "datetime",
-                                  "record_hash": "hash"},
-    "evidence.consent_recorded": {"consent_given": "bool"},
+                                  "record_hash": "hash", "from_user": "account", "to_user": "account", "key": "code"},
+    "evidence.consent_recorded": {"consent_given": "bool", "item": "reference", "descriptive_hmac": "hash"},
+    "evidence.integrity_checked": {"item": "reference", "scope": "code", "ok": "bool", "failed": "codes",
+                                   "chunk": "int"},
     "evidence.master_key_created": {"key_id": "code"},
     "evidence.retired_keys_dropped": {"key_id": "code", "dropped": "int"},
-    "evidence.master_key_rotated": {"key_id": "code", "items": "int", "signing_keys": "int", "disclosures": "int"},
+    "evidence.master_key_rotated": {"key_id": "code", "items": "int", "signing_keys": "int", "disclosures": "int",
+                                    "documents": "int"},
     "evidence.disclosed": {"recipient_kind": "code", "recipient_state": "code", "items": "references",
                            "fields": "fields", "package_sha256": "hash"},
     # oversight: redress, retention, protected persons, the log itself

@@ -20,7 +20,7 @@ from comity.builder.models import LANGUAGES, Draft, DraftVersion, GeneratedDocum
 from comity.cases.actions import do_upload_document, require_member
 from comity.cases.models import CooperationRequest, Direction, Document, NoticeAction
 from comity.cases.validation import text_error
-from comity.errors import InvalidInput
+from comity.errors import InvalidInput, check
 
 LANGUAGE_CODES = {code for code, _ in LANGUAGES}
 PERSON_SCHEMATA = {"Person"}
@@ -32,10 +32,7 @@ MAX_PERSONS = 200
 MAX_PSEUDONYM = 100
 
 
-def _check(errors: dict) -> None:
-    errors = {k: v for k, v in errors.items() if v}
-    if errors:
-        raise InvalidInput(errors)
+_check = check  # comity.errors.check: one validation step for every action
 
 
 # --- filling a draft from the case --------------------------------------------------------------------

@@ -42,7 +42,7 @@ from comity.cases.models import (
     Urgency,
 )
 from comity.cases.validation import country_error, date_error, filename_error, parse_date, text_error
-from comity.errors import InvalidInput, NotAllowed, NotFound
+from comity.errors import InvalidInput, NotAllowed, NotFound, check
 
 STAFF_ROLES = {Role.CASEWORKER, Role.PROSECUTOR, Role.SUPERVISOR, Role.ADMIN, Role.DEFENCE}
 ASKING_ROLES = {Role.CASEWORKER, Role.PROSECUTOR, Role.SUPERVISOR, Role.ADMIN}
@@ -74,10 +74,7 @@ def _disposed_error(case: Case) -> str | None:
     return "has been disposed of; it takes no new content" if hasattr(case, "disposal") else None
 
 
-def _check(errors: dict[str, str]) -> None:
-    errors = {k: v for k, v in errors.items() if v}
-    if errors:
-        raise InvalidInput(errors)
+_check = check  # comity.errors.check: one validation step for every action
 
 
 def _reason_error(reason, *, required: bool = True, max_length: int = 2000) -> str | None:
@@ -708,6 +705,13 @@ def returned_approvals(user: User) -> list[ApprovalRequest]:
     return approval_items(user)[1]
 
 
+def may_decide_on(approval: ApprovalRequest, user: User) -> bool:
+    """Whether `user` may know this approval exists: a member of its case, or a decider of the case's unit."""
+    case = approval.case
+    in_unit = user.unit_id is not None and case.unit_id == user.unit_id
+    return is_member(case, user) or (in_unit and user.role in DECIDER_ROLES)
+
+
 def do_decide_approval(approval: ApprovalRequest, *, decision: str, comment: str = "", override_reason: str = "",
                        acting_user: User, via: str = "web"):
     """A decider approves the request (its lifecycle's approval step, with its checks) or returns it to
@@ -715,8 +719,7 @@ def do_decide_approval(approval: ApprovalRequest, *, decision: str, comment: str
     deciding (recorded as such)."""
     case = approval.case
     member = is_member(case, acting_user)
-    in_unit = acting_user.unit_id is not None and case.unit_id == acting_user.unit_id
-    if not member and not (in_unit and acting_user.role in DECIDER_ROLES):
+    if not may_decide_on(approval, acting_user):
         raise NotFound("No such case.")
     if acting_user.role not in DECIDER_ROLES:
         raise NotAllowed("Only a prosecutor or a supervisor may decide on an approval.")

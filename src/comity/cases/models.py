@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from comity.cases.ftm import SCHEMA_LABELS
 from comity.cases.lifecycle import lifecycle
+from comity.cases.storage import EncryptedFileSystemStorage
 
 
 class RequestKind(models.TextChoices):
@@ -249,7 +250,7 @@ class Document(models.Model):
     title = models.CharField(max_length=200)
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100, blank=True)
-    file = models.FileField(upload_to=document_path)
+    file = models.FileField(upload_to=document_path, storage=EncryptedFileSystemStorage())  # encrypted at rest
     sha256 = models.CharField(max_length=64)
     size = models.BigIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -19,7 +20,7 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from comity import audit
@@ -106,6 +107,50 @@ def record_hash(payload_bytes: bytes, signature: bytes) -> str:
     return hashlib.sha256(payload_bytes + signature).hexdigest()
 
 
+# --- the descriptive fields, anchored in the log by a keyed hash -----------------------------------
+
+def descriptive_canonical(item: EvidenceItem) -> bytes:
+    """Canonical JSON of everything that describes an item and is not already in the log in the clear:
+    its text (title, description, seals, location, authority, legal basis, the limitations and the
+    consent given, filename), and who registered it when. Bound to the item's uuid and exhibit number,
+    so a text moved from one item to another does not match."""
+    obtained = item.date_obtained
+    return signing.canonical({
+        "v": 1, "type": "comity.evidence_descriptive", "item": str(item.uuid),
+        "exhibit_number": item.exhibit_number, "case": item.case_id, "kind": item.kind, "title": item.title,
+        "description": item.description, "seal_numbers": item.seal_numbers, "location": item.location,
+        "source_request": item.source_request_id, "providing_state": item.providing_state,
+        "providing_authority": item.providing_authority,
+        "date_obtained": obtained.isoformat() if hasattr(obtained, "isoformat") else str(obtained),
+        "legal_basis": item.legal_basis, "speciality": bool(item.speciality),
+        "purpose_limitation": item.purpose_limitation,
+        "onward_disclosure_needs_consent": bool(item.onward_disclosure_needs_consent),
+        "consent_reference": item.consent_reference, "filename": item.filename, "content_type": item.content_type,
+        "registered_by": item.registered_by_id,
+        "registered_at": _iso(item.registered_at) if item.registered_at else "",
+    })
+
+
+def _descriptive_context(item: EvidenceItem) -> str:
+    return f"descriptive-hmac:{item.uuid}"
+
+
+def descriptive_hmac(item: EvidenceItem, ring: crypto.Keyring) -> str:
+    """HMAC-SHA256 of the descriptive fields under the item's own key (wrapped by the master key).
+
+    Keyed, not a plain hash: titles and descriptions may name people, and a plain hash of a short text
+    can be confirmed by guessing. Raises crypto.CiphertextCorrupted / MasterKeyMissing when the key
+    cannot be unwrapped, and ValueError when the item has none."""
+    if not item.descriptive_key:
+        raise ValueError("the item has no descriptive key")
+    key = ring.unwrap(bytes(item.descriptive_key), _descriptive_context(item))
+    return hmac.new(key, descriptive_canonical(item), hashlib.sha256).hexdigest()
+
+
+def _new_descriptive_key(item: EvidenceItem, ring: crypto.Keyring) -> None:
+    item.descriptive_key = ring.wrap(crypto.new_key(), _descriptive_context(item))
+
+
 def _prepare_custody(item: EvidenceItem, ring: crypto.Keyring, *, kind: str, actor: User, at: dt.datetime,
                      place: str, reason: str, from_user=None, from_party="", to_user=None, to_party="",
                      via: str = "web") -> CustodyEvent:
@@ -132,9 +177,14 @@ def _prepare_custody(item: EvidenceItem, ring: crypto.Keyring, *, kind: str, act
 
 def _save_custody(ev: CustodyEvent, *, via: str = "web") -> CustodyEvent:
     ev.save()
+    # The log anchors the chain: each event's record hash (the head of the chain after it), and the
+    # columns that stay checkable after disposal erases the signed text (kind, time, who, which key).
     audit.record("evidence.custody_recorded", actor=ev.actor, case=ev.item.case_id, obj=ev, via=via,
                  new={"item": ev.item.exhibit_number, "seq": ev.seq, "kind": ev.kind, "at": ev.at,
-                      "record_hash": ev.record_hash})
+                      "record_hash": ev.record_hash,
+                      "from_user": ev.from_user.username if ev.from_user_id else "",
+                      "to_user": ev.to_user.username if ev.to_user_id else "",
+                      "key": ev.signing_key.fingerprint})
     return ev
 
 
@@ -227,6 +277,7 @@ def do_register_evidence(case: Case, *, kind: str, title: str, date_obtained, ac
                         purpose_limitation=purpose_limitation.strip(),
                         onward_disclosure_needs_consent=bool(onward_disclosure_needs_consent),
                         registered_by=acting_user)
+    _new_descriptive_key(item, ring)
     final_path = None
     if kind == EvidenceKind.DIGITAL:
         item.storage_name = f"{item.uuid.hex}.cev"
@@ -257,7 +308,8 @@ def do_register_evidence(case: Case, *, kind: str, title: str, date_obtained, ac
                 "sha512": item.sha512, "source_request": source_request.reference if source_request else "",
                 "providing_state": item.providing_state, "date_obtained": obtained,
                 "speciality": bool(limits.get("speciality")), "purpose_limited": bool(limits.get("purpose_limitation")),
-                "consent_needed": bool(limits.get("onward_disclosure_needs_consent"))})
+                "consent_needed": bool(limits.get("onward_disclosure_needs_consent")),
+                "descriptive_hmac": descriptive_hmac(item, ring)})
             _save_custody(received, via=via)
     except BaseException:
         if final_path is not None:
@@ -364,12 +416,20 @@ def do_record_consent(item: EvidenceItem, *, consent_reference: str, acting_user
     """Record the providing State's consent to onward disclosure (its reference: note, letter, date)."""
     require_member(item.case, acting_user)
     _check({"consent_reference": text_error(consent_reference, required=True, max_length=300)})
+    ring = keyring()
     with transaction.atomic():
         old = item.consent_reference
         item.consent_reference = consent_reference.strip()
-        item.save(update_fields=["consent_reference"])
+        changed = ["consent_reference"]
+        if not item.descriptive_key:  # registered before the descriptive fields were anchored
+            _new_descriptive_key(item, ring)
+            changed.append("descriptive_key")
+        item.save(update_fields=changed)
+        # The consent reference is one of the descriptive fields: the log anchors their new keyed hash.
         audit.record("evidence.consent_recorded", actor=acting_user, case=item.case_id, obj=item, via=via,
-                     old={"consent_given": bool(old)}, new={"consent_given": bool(item.consent_reference)})
+                     old={"consent_given": bool(old)},
+                     new={"consent_given": bool(item.consent_reference), "item": item.exhibit_number,
+                          "descriptive_hmac": descriptive_hmac(item, ring)})
     return item
 
 
@@ -382,10 +442,30 @@ def open_plaintext(item: EvidenceItem, ring: crypto.Keyring | None = None) -> cr
     return crypto.DecryptingReader(open(_store_path(item.storage_name), "rb"), data_key)
 
 
+# --- integrity checks -------------------------------------------------------------------------------
+
+INTEGRITY_SCOPES = ("file", "full")
+
+
+def do_record_integrity_check(item: EvidenceItem, *, scope: str, ok: bool, failed: list[str] | None = None,
+                              chunk: int | None = None, acting_user: User | None = None, via: str = "web"):
+    """Log the outcome of an integrity check of an item (a download's authentication of the whole file,
+    or a full verification). Writes the security event only: the item page shows the latest one."""
+    if scope not in INTEGRITY_SCOPES:
+        raise InvalidInput({"scope": f"{scope!r} is not one of: {', '.join(INTEGRITY_SCOPES)}"})
+    new = {"item": item.exhibit_number, "scope": scope, "ok": bool(ok), "failed": sorted(set(failed or []))}
+    if chunk is not None:
+        new["chunk"] = int(chunk)
+    with transaction.atomic():
+        return audit.record("evidence.integrity_checked", actor=acting_user, case=item.case_id, obj=item,
+                            category="security", via=via, new=new)
+
+
 # --- master key rotation ----------------------------------------------------------------------------
 
 def do_rotate_master_key(*, acting_user: User, generate: bool = True, via: str = "cli") -> dict:
-    """Re-wrap every data key (items, signing keys, disclosure packages) under the current master key.
+    """Re-wrap every data key (items, signing keys, disclosure packages, case documents) under the current
+    master key.
 
     With `generate`, a new key is first added to the file-based keyring; with the key in the
     environment, the operator sets the new key and lists the old one as retired, then rotates.
@@ -398,13 +478,24 @@ def do_rotate_master_key(*, acting_user: User, generate: bool = True, via: str =
             ring = keys.add_master_key()
         except crypto.MasterKeyMissing as exc:
             raise InvalidInput({"master_key": str(exc)}) from None
-    counts = {"items": 0, "signing_keys": 0, "disclosures": 0}
+    counts = {"items": 0, "signing_keys": 0, "disclosures": 0, "documents": 0}
     try:
+        from comity.cases.storage import rewrap_documents
+
+        counts["documents"] = rewrap_documents(ring)  # case documents' keys, in their file headers (no DB lock)
         with transaction.atomic():
-            for item in EvidenceItem.objects.select_for_update().filter(kind=EvidenceKind.DIGITAL):
-                item.wrapped_key = ring.rewrap(bytes(item.wrapped_key), item.storage_name)
-                item.save(update_fields=["wrapped_key"])
-                counts["items"] += 1
+            for item in EvidenceItem.objects.select_for_update().filter(
+                    models.Q(kind=EvidenceKind.DIGITAL) | models.Q(descriptive_key__isnull=False)):
+                changed = []
+                if item.kind == EvidenceKind.DIGITAL and item.wrapped_key:
+                    item.wrapped_key = ring.rewrap(bytes(item.wrapped_key), item.storage_name)
+                    changed.append("wrapped_key")
+                if item.descriptive_key:
+                    item.descriptive_key = ring.rewrap(bytes(item.descriptive_key), _descriptive_context(item))
+                    changed.append("descriptive_key")
+                if changed:
+                    item.save(update_fields=changed)
+                    counts["items"] += 1
             for key in UserSigningKey.objects.select_for_update():
                 key.wrapped_private_key = ring.rewrap(bytes(key.wrapped_private_key), f"signing-key:{key.fingerprint}")
                 key.save(update_fields=["wrapped_private_key"])
@@ -605,7 +696,8 @@ DISPOSED = "[disposed]"
 
 def erase_case_evidence(case_id: int) -> dict:
     """Erase what this app keeps about a disposed case's evidence: the descriptive text of its items
-    (title, description, seals, location, authority, limitations, consent, filename), the places,
+    (title, description, seals, location, authority, limitations, consent, filename) and the key of its
+    keyed hash in the log, the places,
     parties and reasons of their custody events, the recipients and purposes of disclosures, and the
     encrypted files (after the disposal commits). Kept: exhibit numbers, kinds, hashes, sizes, dates,
     signatures and time-stamp tokens, so the record of what existed and its hashes stays, while the
@@ -615,8 +707,10 @@ def erase_case_evidence(case_id: int) -> dict:
     files = [_store_path(name) for name in items.exclude(storage_name="").values_list("storage_name", flat=True)]
     disclosures = Disclosure.objects.filter(case_id=case_id)
     files += [keys.evidence_dir() / name for name in disclosures.values_list("package_name", flat=True) if name]
+    # The descriptive key goes too: the HMAC the log keeps can then never be tested against a guess.
     n_items = items.update(title=DISPOSED, description="", seal_numbers="", location="", providing_authority="",
-                           legal_basis="", purpose_limitation="", consent_reference="", filename="")
+                           legal_basis="", purpose_limitation="", consent_reference="", filename="",
+                           descriptive_key=None)
     CustodyEvent.objects.filter(item__case_id=case_id).update(from_party="", to_party="", place=DISPOSED,
                                                               reason=DISPOSED)
     n_disclosures = disclosures.update(recipient=DISPOSED, purpose=DISPOSED, manifest={})

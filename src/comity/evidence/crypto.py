@@ -52,7 +52,12 @@ class EvidenceCryptoError(IntegrityError):
 
 
 class CiphertextCorrupted(EvidenceCryptoError):
-    """A stored file failed authentication: it was changed, truncated or belongs to another key."""
+    """A stored file failed authentication: it was changed, truncated or belongs to another key.
+    `chunk` is the index of the chunk that failed (None when the header or the wrapped key did)."""
+
+    def __init__(self, message: str = "", chunk: int | None = None):
+        super().__init__(message)
+        self.chunk = chunk
 
 
 class MasterKeyMissing(EvidenceCryptoError):
@@ -283,12 +288,12 @@ def decrypt_chunks(source: BinaryIO, data_key: bytes) -> Iterator[bytes]:
         nxt = _read_full(source, chunk_size + TAG_LEN) if len(current) == chunk_size + TAG_LEN else b""
         last = not nxt
         if len(current) < TAG_LEN:
-            raise CiphertextCorrupted(f"the stored file is truncated at chunk {index}")
+            raise CiphertextCorrupted(f"the stored file is truncated at chunk {index}", chunk=index)
         try:
             plain = aead.decrypt(_nonce(prefix, index, last), current, header)
         except InvalidTag:
             raise CiphertextCorrupted(f"the stored file failed authentication at chunk {index} "
-                                      "(changed, truncated or reordered)") from None
+                                      "(changed, truncated or reordered)", chunk=index) from None
         yield plain
         if last:
             return

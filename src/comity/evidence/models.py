@@ -60,6 +60,11 @@ class EvidenceItem(models.Model):
     sha512 = models.CharField(max_length=128, blank=True)
     storage_name = models.CharField(max_length=100, blank=True)
     wrapped_key = models.BinaryField(null=True, blank=True)
+    # The key of the HMAC over the descriptive fields that the audit log keeps (evidence.registered,
+    # evidence.consent_recorded: `descriptive_hmac`): random per item, wrapped by the master key like a
+    # data key (so a rotation re-wraps it), erased on disposal so the logged HMAC can never be tested
+    # against a guessed text afterwards.
+    descriptive_key = models.BinaryField(null=True, blank=True)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     registered_at = models.DateTimeField()
 

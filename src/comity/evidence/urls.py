@@ -8,6 +8,7 @@ urlpatterns = [
     path("items/<int:pk>/", views.item_detail, name="evidence_item"),
     path("items/<int:pk>/custody/", views.custody_add, name="evidence_custody_add"),
     path("items/<int:pk>/consent/", views.consent_add, name="evidence_consent_add"),
+    path("items/<int:pk>/check/", views.item_check, name="evidence_check"),
     path("items/<int:pk>/report.json", views.item_report_json, name="evidence_report_json"),
     path("items/<int:pk>/report.pdf", views.item_report_pdf, name="evidence_report_pdf"),
     path("items/<int:pk>/case.jsonld", views.item_case_uco, name="evidence_case_uco"),

@@ -9,6 +9,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -18,7 +19,7 @@ from comity.cases import reads
 from comity.cases.access import MEMBER_PURPOSE, PurposeRequired
 from comity.cases.models import Case, CooperationRequest
 from comity.errors import InvalidInput, NotFound
-from comity.evidence import actions, crypto, keys, report
+from comity.evidence import actions, crypto, integrity, keys, report
 from comity.evidence.models import CustodyKind, Disclosure, EvidenceItem, EvidenceKind
 
 
@@ -109,10 +110,65 @@ def case_evidence(request, case_pk):
             errors = exc.errors
     _log(request, case, "evidence_list", case, purpose)
     return render(request, "evidence/case_evidence.html", {
-        "case": case, "can_write": case_actions.is_member(case, request.user), "purpose": purpose, "items": case.evidence_items.all(), "errors": errors, "error_list": _labelled(errors), "post": request.POST,
+        "case": case, "can_write": case_actions.is_member(case, request.user), "purpose": purpose, "items": _with_integrity(case), "errors": errors, "error_list": _labelled(errors), "post": request.POST,
         "requests": case.requests.all(), "kinds": EvidenceKind.choices,
         "disclosures": case.disclosures.select_related("created_by")},
         status=400 if errors else 200)
+
+
+def _integrity_events(case_id: int, item_pk=None):
+    from comity.audit.models import AuditEvent
+
+    qs = AuditEvent.objects.filter(event_type="evidence.integrity_checked", object_type="EvidenceItem",
+                                   case_id=case_id)
+    if item_pk is not None:
+        qs = qs.filter(object_id=str(item_pk))
+    return qs.only("time", "actor_label", "new_values", "object_id").order_by("-seq")
+
+
+def _with_integrity(case: Case) -> list[EvidenceItem]:
+    """The case's items, each with its latest integrity check (one query for all of them)."""
+    items = list(case.evidence_items.all())
+    latest: dict[str, object] = {}
+    for ev in _integrity_events(case.pk):
+        latest.setdefault(ev.object_id, ev)
+        if len(latest) == len(items):
+            break
+    for item in items:
+        ev = latest.get(str(item.pk))
+        item.integrity = _status(ev) if ev is not None else None
+    return items
+
+
+def integrity_status(item: EvidenceItem) -> dict | None:
+    """The latest integrity check of an item as the audit log records it, in words; None if never checked."""
+    ev = _integrity_events(item.case_id, item.pk).first()
+    return _status(ev) if ev is not None else None
+
+
+def _status(ev) -> dict:
+    new = ev.new_values or {}
+    failed = []
+    for code in new.get("failed") or []:
+        text = integrity.FAILURES.get(code, code.replace("_", " "))
+        if code == "file_corrupted" and new.get("chunk") is not None:
+            text = f"{text} at chunk {new['chunk']}"
+        failed.append(text)
+    by = ev.actor_label
+    if new.get("scope") == "full":
+        scope = f"full verification by {by}" if by else "full verification"
+    else:
+        scope = f"checked when {by} downloaded the file" if by else "checked at a download of the file"
+    return {"ok": bool(new.get("ok")), "when": report.human_datetime(ev.time), "by": by, "scope": scope,
+            "failed": failed}
+
+
+def _item_context(request, item, purpose, **extra) -> dict:
+    events = item.custody_events.select_related("actor", "from_user", "to_user").order_by("seq")
+    members = User.objects.filter(memberships__case=item.case, memberships__revoked_at__isnull=True).order_by("username")
+    return {"item": item, "events": events, "kinds": CustodyKind.choices, "members": members, "errors": {},
+            "post": {}, "can_write": case_actions.is_member(item.case, request.user), "purpose": purpose,
+            "integrity": integrity_status(item), **extra}
 
 
 @login_required
@@ -120,11 +176,22 @@ def case_evidence(request, case_pk):
 def item_detail(request, pk):
     item, purpose = _item(request, pk)
     _log(request, item.case, "evidence_view", item, purpose)
-    events = item.custody_events.select_related("actor", "from_user", "to_user").order_by("seq")
-    members = User.objects.filter(memberships__case=item.case, memberships__revoked_at__isnull=True).order_by("username")
-    return render(request, "evidence/item_detail.html", {
-        "item": item, "events": events, "kinds": CustodyKind.choices, "members": members,
-        "errors": {}, "post": {}, "can_write": case_actions.is_member(item.case, request.user), "purpose": purpose})
+    return render(request, "evidence/item_detail.html", _item_context(request, item, purpose))
+
+
+@login_required
+@require_POST
+def item_check(request, pk):
+    """Run the full verification now (members only) and log its outcome; the item page shows it."""
+    item, purpose = _item(request, pk, write=True)
+    _log(request, item.case, "evidence_report", item, purpose)
+    _record_check(request, item, report.verification_report(item))
+    return redirect("evidence_item", pk=item.pk)
+
+
+def _record_check(request, item, r: dict) -> None:
+    actions.do_record_integrity_check(item, scope="full", ok=r["ok"], failed=r["failed"],
+                                      chunk=r["file"].get("chunk"), acting_user=request.user)
 
 
 @login_required
@@ -144,11 +211,8 @@ def custody_add(request, pk):
         messages.success(request, "Custody event recorded, signed and time-stamped.")
         return redirect("evidence_item", pk=item.pk)
     except InvalidInput as exc:
-        events = item.custody_events.select_related("actor", "from_user", "to_user").order_by("seq")
-        members = User.objects.filter(memberships__case=item.case, memberships__revoked_at__isnull=True)
-        return render(request, "evidence/item_detail.html", {
-            "item": item, "events": events, "kinds": CustodyKind.choices, "members": members,
-            "errors": exc.errors, "error_list": _labelled(exc.errors), "post": p, "can_write": True}, status=400)
+        return render(request, "evidence/item_detail.html", _item_context(
+            request, item, MEMBER_PURPOSE, errors=exc.errors, error_list=_labelled(exc.errors), post=p), status=400)
 
 
 @login_required
@@ -169,7 +233,9 @@ def consent_add(request, pk):
 def item_report_json(request, pk):
     item, purpose = _item(request, pk)
     _log(request, item.case, "evidence_report", item, purpose)
-    return JsonResponse(report.verification_report(item), json_dumps_params={"indent": 2})
+    r = report.verification_report(item)
+    _record_check(request, item, r)
+    return JsonResponse(r, json_dumps_params={"indent": 2})
 
 
 @login_required
@@ -177,9 +243,11 @@ def item_report_json(request, pk):
 def item_report_pdf(request, pk):
     item, purpose = _item(request, pk)
     _log(request, item.case, "evidence_report", item, purpose)
-    pdf = report.report_pdf(report.verification_report(item))
+    r = report.verification_report(item)
+    _record_check(request, item, r)
+    pdf = report.report_pdf(r)
     resp = HttpResponse(pdf, content_type="application/pdf")
-    resp["Content-Disposition"] = f'attachment; filename="{item.exhibit_number}-verification.pdf"'
+    resp["Content-Disposition"] = content_disposition_header(True, f"{item.exhibit_number}-verification.pdf")
     return resp
 
 
@@ -189,33 +257,59 @@ def item_case_uco(request, pk):
     item, purpose = _item(request, pk)
     _log(request, item.case, "evidence_case_export", item, purpose)
     resp = HttpResponse(json.dumps(report.case_uco(item), indent=2), content_type="application/ld+json")
-    resp["Content-Disposition"] = f'attachment; filename="{item.exhibit_number}.case.jsonld"'
+    resp["Content-Disposition"] = content_disposition_header(True, f"{item.exhibit_number}.case.jsonld")
     return resp
 
 
 @login_required
 @_reads
 def item_download(request, pk):
+    """The decrypted file, sent only once the whole file has authenticated and matches its registered
+    hashes: a damaged file is answered 409 with a page naming the exhibit and what failed (nothing of it
+    is sent), and the failed check is logged; the item page then shows it."""
     item, purpose = _item(request, pk)
     if item.kind != EvidenceKind.DIGITAL:
         raise Http404("No file.")
     try:
-        reader = actions.open_plaintext(item)
+        ring = actions.keyring()
     except InvalidInput as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain")
+    try:
+        source = open(keys.evidence_dir() / item.storage_name, "rb")  # noqa: SIM115 - kept open for the stream
+    except FileNotFoundError:
+        source = None
+    try:
+        check = (integrity.file_check(item, ring, registered=integrity.registered_entry(item), source=source)
+                 if source is not None else
+                 {"ok": False, "code": "file_missing", "reason": "the stored file is missing", "chunk": None})
+        if not check["ok"]:
+            if source is not None:
+                source.close()
+                source = None
+            actions.do_record_integrity_check(item, scope="file", ok=False, failed=[check["code"]],
+                                              chunk=check.get("chunk"), acting_user=request.user)
+            return render(request, "evidence/integrity_failed.html", {"item": item, "check": check}, status=409)
+        actions.do_record_integrity_check(item, scope="file", ok=True, acting_user=request.user)
+        source.seek(0)
+        reader = crypto.DecryptingReader(source, ring.unwrap(bytes(item.wrapped_key), item.storage_name))
+    except BaseException:
+        if source is not None:
+            source.close()
+        raise
     _log(request, item.case, "evidence_download", item, purpose)
 
     def chunks():
         try:
             while data := reader.read(crypto.DEFAULT_CHUNK):
                 yield data
-        except crypto.CiphertextCorrupted:
-            return  # the response ends short; the verification report names the damage
         finally:
+            # If the file changed between the check and this pass, CiphertextCorrupted propagates: the
+            # server aborts the response, which then falls short of its Content-Length.
             reader.close()
 
     resp = StreamingHttpResponse(chunks(), content_type=item.content_type or "application/octet-stream")
-    resp["Content-Disposition"] = f'attachment; filename="{item.filename}"'
+    resp["Content-Length"] = str(item.size)
+    resp["Content-Disposition"] = content_disposition_header(True, item.filename)
     return resp
 
 
@@ -268,7 +362,7 @@ def disclosure_package(request, pk):
     d, purpose = _disclosure(request, pk)
     _log(request, d.case, "evidence_disclosure_download", d, purpose)
     resp = FileResponse(open(keys.evidence_dir() / d.package_name, "rb"), content_type="application/octet-stream")
-    resp["Content-Disposition"] = f'attachment; filename="disclosure-{d.uuid}.tar.cev"'
+    resp["Content-Disposition"] = content_disposition_header(True, f"disclosure-{d.uuid}.tar.cev")
     return resp
 
 

@@ -9,7 +9,8 @@ Typical use by the audit app, inside the transaction that writes an audit event:
     row.state = state.to_dict()
 
 and periodically ``sign_tree_head(key, state.size, state.root())``.  Oversight bodies run
-``verify_log`` (or ``python -m comity.ledger.cli verify``) on an export plus the heads they kept.
+``verify_log`` (or ``python -m comity.ledger.cli verify``) on an export plus the heads they kept, and
+a :class:`Witness` (comity.ledger.witness) that cosigns only heads extending the last one it cosigned.
 """
 
 from comity.ledger.encoding import (
@@ -57,11 +58,22 @@ from comity.ledger.tree import (
     prefix_roots,
 )
 from comity.ledger.verify import LogVerification, verify_log
+from comity.ledger.witness import (
+    Cosignature,
+    Refusal,
+    Witness,
+    WitnessRefused,
+    cosignature_message,
+    load_witness_records,
+    read_witness_file,
+    verify_cosignature,
+)
 
 __all__ = [
     "EMPTY_ROOT",
     "CompactRange",
     "ConsistencyProof",
+    "Cosignature",
     "FieldError",
     "InclusionProof",
     "InvalidInputError",
@@ -69,12 +81,16 @@ __all__ = [
     "LedgerError",
     "LogVerification",
     "MemoryLedgerStore",
+    "Refusal",
     "SignedTreeHead",
     "VerificationError",
+    "Witness",
+    "WitnessRefused",
     "canonical_event",
     "canonical_event_bytes",
     "canonical_json_bytes",
     "consistency_proof",
+    "cosignature_message",
     "dump_checkpoints",
     "event_leaf_hash",
     "format_event_time",
@@ -86,6 +102,7 @@ __all__ = [
     "load_checkpoints",
     "load_private_key",
     "load_public_key",
+    "load_witness_records",
     "merkle_root",
     "merkle_root_of_leaves",
     "node_hash",
@@ -94,10 +111,12 @@ __all__ = [
     "prove_consistency",
     "prove_inclusion",
     "public_key_to_pem",
+    "read_witness_file",
     "root_hash",
     "sign_tree_head",
     "subtree_root",
     "verify_consistency",
+    "verify_cosignature",
     "verify_inclusion",
     "verify_log",
     "verify_tree_head",

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_POST
 
 from comity.accounts.models import Role
@@ -18,7 +18,7 @@ from comity.cases.actions import is_member
 from comity.cases.models import Case
 from comity.errors import InvalidInput, NotAllowed, NotFound
 from comity.oversight import actions, forms, pdf
-from comity.oversight.models import CaseDisposal, ProtectedPerson, RedressMatter, UnsealingRequest
+from comity.oversight.models import CaseDisposal, ProtectedPerson, UnsealingRequest
 
 
 def _apply_errors(form, exc: InvalidInput) -> None:
@@ -95,7 +95,7 @@ def report(request):
         _apply_errors(form, e)
         return render(request, "oversight/console.html", {"form": form, "rows": None}, status=422)
     resp = HttpResponse(pdf.report_pdf(rep), content_type="application/pdf")
-    resp["Content-Disposition"] = f'attachment; filename="oversight-report-{rep.audit_seq}.pdf"'
+    resp["Content-Disposition"] = content_disposition_header(True, f"oversight-report-{rep.audit_seq}.pdf")
     return resp
 
 
@@ -103,15 +103,17 @@ def report(request):
 
 @_guard
 def redress_list(request):
-    qs = RedressMatter.objects.select_related("created_by").order_by("status", "due", "id")
-    if request.user.role not in actions.REDRESS_READERS:
-        qs = qs.filter(created_by=request.user)
-    return render(request, "oversight/redress_list.html", {"matters": list(qs[:500]), "today": timezone.localdate()})
+    """The matters this user may see (comity.oversight.actions.redress.redress_visible_to); the list is logged."""
+    qs = actions.redress_visible_to(request.user).select_related("created_by").order_by("status", "due", "id")
+    matters = list(qs[:500])
+    actions.do_record_redress_list_access(matters, acting_user=request.user)
+    return render(request, "oversight/redress_list.html", {"matters": matters, "today": timezone.localdate(),
+                                                            "sees_all": request.user.role in actions.REDRESS_READERS})
 
 
 @_guard
 def redress_new(request):
-    form = forms.RedressForm(request.POST or None)
+    form = forms.RedressForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         form.is_valid()
         d = request.POST
@@ -132,9 +134,14 @@ def redress_new(request):
 
 def _redress_page(request, matter, decision_form=None, extension_form=None, status=200):
     actions.do_record_redress_access(matter, acting_user=request.user)
+    may_decide = actions.may_decide(matter, request.user)
+    extendable = bool(actions.redress_clock(matter.regime, matter.kind, matter.received).extension_months)
     return render(request, "oversight/redress_detail.html", {
         "m": matter, "cases": list(matter.cases.all()), "today": timezone.localdate(),
-        "may_decide": request.user.role in actions.REDRESS_DECIDERS,
+        "may_decide": may_decide,
+        "may_extend": may_decide and ((extendable and not matter.extended_due)
+                                      or bool(extension_form and extension_form.errors)),
+        "extendable": extendable,
         "decision_form": decision_form or forms.RedressDecisionForm(),
         "extension_form": extension_form or forms.RedressExtensionForm()}, status=status)
 
@@ -250,7 +257,7 @@ def dispose(request, pk):
 def certificate(request, pk):
     d = actions.disposal_for(pk, request.user)
     resp = HttpResponse(pdf.certificate_pdf(d, actions.sign_certificate(d)), content_type="application/pdf")
-    resp["Content-Disposition"] = f'attachment; filename="disposal-certificate-{d.case_reference}.pdf"'
+    resp["Content-Disposition"] = content_disposition_header(True, f"disposal-certificate-{d.case_reference}.pdf")
     return resp
 
 

@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from comity.accounts import actions as account_actions
@@ -37,6 +38,7 @@ from comity.cases.models import (
     Task,
     Transition,
 )
+from comity.cases.storage import DocumentCorrupted
 from comity.cases.validation import country_name
 from comity.errors import InvalidInput, NotAllowed, NotFound
 from comity.web import forms
@@ -138,6 +140,8 @@ def _oversight_due(user, today):
 def approval_decide(request, pk):
     """Approve or return a request from the "Awaiting your decision" queue."""
     approval = ApprovalRequest.objects.select_related("case", "request").filter(pk=pk).first() or _raise404()
+    if not actions.may_decide_on(approval, request.user):
+        raise Http404("Not found.")  # before the form is read: an outsider learns nothing of the approval
     form = forms.DecideApprovalForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
@@ -375,8 +379,12 @@ def document_download(request, pk, doc_pk):
     except PurposeRequired:
         return redirect("case_purpose", pk=case.pk)
     doc = Document.objects.filter(case=case, pk=doc_pk).first() or _raise404()
+    try:
+        stored = doc.file.open("rb")  # the whole encrypted file is authenticated before anything is sent
+    except DocumentCorrupted as exc:
+        return render(request, "document_integrity_failed.html", {"doc": doc, "reason": str(exc)}, status=409)
     reads.log_read(request.user, case, what="document_download", purpose=purpose, obj=doc)
-    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.filename,
+    return FileResponse(stored, as_attachment=True, filename=doc.filename,
                         content_type=doc.content_type or "application/octet-stream")
 
 
@@ -390,7 +398,7 @@ def entities_ftm(request, pk):
     reads.log_read(request.user, case, what="entities_export", purpose=purpose, obj=case)
     lines = (json.dumps(e.to_ftm(), ensure_ascii=False) + "\n" for e in case.entities.all())
     resp = StreamingHttpResponse(lines, content_type="application/x-ndjson")
-    resp["Content-Disposition"] = f'attachment; filename="{case.reference}.ftm.jsonl"'
+    resp["Content-Disposition"] = content_disposition_header(True, f"{case.reference}.ftm.jsonl")
     return resp
 
 
@@ -618,9 +626,9 @@ def users(request, unit_form=None):
     if request.method == "POST" and unit_form is None and form.is_valid():
         try:
             user = account_actions.do_create_user(acting_user=request.user, via="web", **form.cleaned_data)
-            messages.success(request, f"Account {user.username} created. They set up their second factor at first "
-                                      f"sign-in.")
-            return redirect("users")
+            messages.success(request, f"Account {user.username} created. Issue them an enrolment code: they need it, "
+                                      f"with their password, to set up their second factor at first sign-in.")
+            return redirect("user_enrolment_code", user_pk=user.pk)
         except InvalidInput as e:
             _apply_errors(form, e)
     with_mfa = set(Authenticator.objects.values_list("user_id", flat=True).distinct())

@@ -48,7 +48,10 @@ from comity.oversight.actions.redress import (
                                               do_extend_redress,
                                               do_file_redress,
                                               do_record_redress_access,
+                                              do_record_redress_list_access,
+                                              may_decide,
                                               redress_matter_for,
+                                              redress_visible_to,
 )
 from comity.oversight.actions.reports import (
                                               REPORT_CONTEXT,
@@ -82,4 +85,6 @@ __all__ = [
     "protected_person_for", "providing_states", "redress_clock", "redress_matter_for", "require_console",
     "retention_for", "retention_for_cases", "search_events", "sign_certificate", "unseal_view_seconds",
     "unsealing_request_for",
+    # redress compartments (docs/security/redress.md)
+    "do_record_redress_list_access", "may_decide", "redress_visible_to",
 ]

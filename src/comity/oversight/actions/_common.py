@@ -8,15 +8,12 @@ import datetime as dt
 from django.utils import timezone
 
 from comity.cases.validation import date_error, parse_date, text_error
-from comity.errors import InvalidInput
+from comity.errors import check
 
 MIN_PURPOSE = 10
 
 
-def _check(errors: dict) -> None:
-    errors = {k: v for k, v in errors.items() if v}
-    if errors:
-        raise InvalidInput(errors)
+_check = check  # comity.errors.check: one validation step for every action
 
 
 def _purpose_error(value) -> str | None:

@@ -1,15 +1,21 @@
 """Redress: access, correction and deletion requests about a person's data become matters with the legal
-clock of their regime (comity.law.redress), and decisions are recorded with reasons, each step logged."""
+clock of their regime (comity.law.redress), and decisions are recorded with reasons, each step logged.
+
+Who sees a matter (docs/security/redress.md), one rule in `redress_visible_to`: its filer; oversight users
+and administrators (every matter); the members of a case it names; and a supervisor for the matters that
+name a case of their unit or were filed by someone of their unit. Everyone else is told the matter does
+not exist. Supervisors and administrators who see a matter may extend its period and decide it."""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from comity import audit
 from comity.accounts.models import Role, User
 from comity.cases.actions import is_member
-from comity.cases.models import Case
+from comity.cases.models import Case, CaseMembership
 from comity.cases.validation import text_error
 from comity.errors import InvalidInput, NotAllowed, NotFound
 from comity.law.redress import NoPeriod, redress_clock
@@ -24,7 +30,26 @@ from comity.oversight.models import RedressKind, RedressMatter, Regime, Requeste
 
 REDRESS_FILERS = {Role.OVERSIGHT, Role.ADMIN, Role.SUPERVISOR, Role.CASEWORKER, Role.PROSECUTOR, Role.DEFENCE}
 REDRESS_DECIDERS = {Role.SUPERVISOR, Role.ADMIN}
-REDRESS_READERS = {Role.OVERSIGHT, Role.ADMIN, Role.SUPERVISOR}
+REDRESS_READERS = {Role.OVERSIGHT, Role.ADMIN}  # see every matter; everyone else by the rule below
+
+
+def redress_visible_to(user):
+    """The matters `user` may see (the one rule; see the module's docstring)."""
+    qs = RedressMatter.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.role in REDRESS_READERS:
+        return qs
+    member_of = CaseMembership.objects.filter(user=user, revoked_at__isnull=True).values("case_id")
+    rule = Q(created_by=user) | Q(cases__in=member_of)
+    if user.role == Role.SUPERVISOR and user.unit_id:
+        rule |= Q(cases__unit_id=user.unit_id) | Q(created_by__unit_id=user.unit_id)
+    return qs.filter(pk__in=RedressMatter.objects.filter(rule).values("pk"))
+
+
+def _require_visible(matter: RedressMatter, user) -> None:
+    if not redress_visible_to(user).filter(pk=matter.pk).exists():
+        raise NotFound("No such redress matter.")
 
 
 def _resolve_cases(references, acting_user, errors) -> list[Case]:
@@ -83,21 +108,40 @@ def do_file_redress(*, requester_name: str, requester_capacity: str, person_desc
 
 
 def redress_matter_for(pk, user) -> RedressMatter:
-    """A matter the user may read (their own filings, or oversight, supervisors, administrators)."""
-    m = RedressMatter.objects.filter(pk=pk).prefetch_related("cases").first()
-    if m is None or not (user.role in REDRESS_READERS or m.created_by_id == user.pk):
+    """A matter the user may see (`redress_visible_to`), or NotFound."""
+    m = redress_visible_to(user).filter(pk=pk).prefetch_related("cases").first()
+    if m is None:
         raise NotFound("No such redress matter.")
     return m
 
 
+def may_decide(matter: RedressMatter, user) -> bool:
+    return user.role in REDRESS_DECIDERS and redress_visible_to(user).filter(pk=matter.pk).exists()
+
+
 def do_record_redress_access(matter: RedressMatter, *, acting_user: User, via: str = "web") -> None:
+    """Log a read of a matter (who, when, which matter and the cases it names, why)."""
+    _require_visible(matter, acting_user)
     cases = list(matter.cases.all())
     with transaction.atomic():
         audit.record("access.redress_matter", actor=acting_user, case=cases[0] if len(cases) == 1 else None,
-                     obj=matter, purpose=f"handling redress matter {matter.reference}", category="access", via=via)
+                     obj=matter, purpose=f"handling redress matter {matter.reference}", category="access", via=via,
+                     new={"matters": [matter.reference], "cases": sorted(c.reference for c in cases)})
+
+
+def do_record_redress_list_access(matters, *, acting_user: User, via: str = "web") -> None:
+    """Log a list of matters shown (their rows carry the requesters' names): one event naming them by
+    reference. An empty list logs nothing."""
+    refs = sorted({m.reference for m in matters})
+    if not refs:
+        return
+    with transaction.atomic():
+        audit.record("access.redress_list", actor=acting_user, purpose="handling redress matters (list)",
+                     category="access", via=via, new={"matters": refs, "count": len(refs)})
 
 
 def do_extend_redress(matter: RedressMatter, *, reason: str, acting_user: User, via: str = "web") -> RedressMatter:
+    _require_visible(matter, acting_user)
     if acting_user.role not in REDRESS_DECIDERS:
         raise NotAllowed("Only a supervisor or an administrator may extend the period.")
     clock = redress_clock(matter.regime, matter.kind, matter.received)
@@ -122,6 +166,7 @@ def do_extend_redress(matter: RedressMatter, *, reason: str, acting_user: User, 
 def do_decide_redress(matter: RedressMatter, *, decision: str, reasons: str, decided_on=None, acting_user: User,
                       via: str = "web") -> RedressMatter:
     """Record the decision and its reasons; the matter shows whether it met its legal clock."""
+    _require_visible(matter, acting_user)
     if acting_user.role not in REDRESS_DECIDERS:
         raise NotAllowed("Only a supervisor or an administrator may record a decision.")
     errors = {"decision": _choice_error(decision, RedressMatter.Decision),
