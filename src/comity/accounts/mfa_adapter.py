@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
 from comity.errors import IntegrityError
+from comity.keyfiles import load_or_create_key
 
 PREFIX = "cmfa1:"
 ENV_KEY = "COMITY_MFA_KEY"
@@ -42,43 +43,18 @@ class MFASecretError(IntegrityError):
     default_field = "second_factor"
 
 
-def _decode(text: str, where: str) -> bytes:
-    text = text.strip()
-    try:
-        key = base64.urlsafe_b64decode(text.replace("+", "-").replace("/", "_") + "=" * (-len(text) % 4))
-    except (ValueError, TypeError):
-        raise MFASecretError(f"{where} is not base64") from None
-    if len(key) != 32:
-        raise MFASecretError(f"{where} must be 32 bytes (256 bits) in base64; it is {len(key)} bytes")
-    return key
-
-
 def key_path() -> Path:
     return Path(settings.DATA_DIR) / "mfa_key"
 
 
 def mfa_key() -> bytes:
-    """The key from COMITY_MFA_KEY, else DATA_DIR/mfa_key (created once, 0600, O_EXCL against races)."""
-    env = os.environ.get(ENV_KEY, "").strip()
-    if env:
-        return _decode(env, ENV_KEY)
+    """The key from COMITY_MFA_KEY, else DATA_DIR/mfa_key (created once, 0600): comity.keyfiles."""
     path = key_path()
-    cached = _cache.get(str(path))
-    if cached is not None:
-        return cached
-    if not path.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode() + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-    key = _decode(path.read_text(), str(path))
-    _cache[str(path)] = key
+    if not os.environ.get(ENV_KEY, "").strip() and str(path) in _cache:
+        return _cache[str(path)]
+    key = load_or_create_key(ENV_KEY, path, MFASecretError)
+    if not os.environ.get(ENV_KEY, "").strip():
+        _cache[str(path)] = key
     return key
 
 

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
 from comity.errors import IntegrityError
+from comity.keyfiles import load_or_create_key
 
 PREFIX = "aesgcm1:"
 
@@ -25,32 +26,9 @@ class SealError(IntegrityError):
     """The sealed identity cannot be opened (wrong key or altered ciphertext)."""
 
 
-def _decode_key(text: str, where: str) -> bytes:
-    try:
-        key = base64.urlsafe_b64decode(text.strip().encode())
-    except (ValueError, TypeError):
-        raise RuntimeError(f"{where} is not URL-safe base64") from None
-    if len(key) != 32:
-        raise RuntimeError(f"{where} must decode to 32 bytes (AES-256), got {len(key)}")
-    return key
-
-
 def _key() -> bytes:
-    env = os.environ.get("COMITY_SEAL_KEY")
-    if env:
-        return _decode_key(env, "COMITY_SEAL_KEY")
-    path = Path(settings.DATA_DIR) / "seal_key"
-    if not path.exists():
-        # Create with 0600 from the start (no window where the key is world-readable); O_EXCL so two
-        # processes starting at once cannot write different keys.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode())
-    return _decode_key(path.read_text(), str(path))
+    """COMITY_SEAL_KEY, else DATA_DIR/seal_key (created once, 0600): comity.keyfiles."""
+    return load_or_create_key("COMITY_SEAL_KEY", Path(settings.DATA_DIR) / "seal_key")
 
 
 def seal(plaintext: str, seal_id: str) -> str:
