@@ -528,10 +528,10 @@ def _web_url(route: str, rule: Rule, objs: dict, w: dict, missing: bool = False)
 
 def _body(resp) -> bytes:
     if getattr(resp, "streaming", False):
-        try:
-            return b"".join(resp.streaming_content)
-        finally:
-            resp.close()
+        # Consuming the test client's streaming content closes the response with the request_finished
+        # signal's connection-closing receiver detached; a second, direct close() would send that signal
+        # and close the database connection under the test's transaction (PostgreSQL).
+        return b"".join(resp.streaming_content)
     return resp.content
 
 
