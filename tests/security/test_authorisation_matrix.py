@@ -509,8 +509,11 @@ MISSING = 987654  # an id that names nothing
 
 
 def _web_url(route: str, rule: Rule, objs: dict, w: dict, missing: bool = False) -> str:
+    # In /cases/<pk>/documents/<doc_pk>/ and the like, <pk> is the case: the object has its own parameter.
+    nested = any(f"{name}>" in route for name in ("doc_pk", "entity_pk", "note_pk", "task_pk"))
     values = {
-        "pk": lambda: objs[rule.obj or "case"].pk if rule.obj != "disposal" else objs["disposal"].pk,
+        "pk": lambda: (objs["case"].pk if nested else
+                       objs[rule.obj or "case"].pk if rule.obj != "disposal" else objs["disposal"].pk),
         "case_pk": lambda: objs["case"].pk, "task_pk": lambda: objs["task"].pk,
         "doc_pk": lambda: objs["document"].pk, "entity_pk": lambda: objs["entity"].pk,
         "note_pk": lambda: objs["note"].pk, "snap_pk": lambda: objs["snapshot"].pk, "fmt": lambda: "docx",
