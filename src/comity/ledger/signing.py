@@ -23,7 +23,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -242,35 +242,41 @@ def verify_tree_head(
 # -- checkpoint files (JSON lines) -----------------------------------------------------------------
 
 
-def load_checkpoints(text: str | bytes, *, source: str = "checkpoints") -> list[SignedTreeHead]:
-    """Parse a checkpoint file: one signed tree head (JSON object) per line; blank lines ignored.
+T = TypeVar("T")
 
-    Every malformed line is reported (as ``<source>[line N].<field>``) in one
-    :class:`InvalidInputError`; a truncated last line is an error, never silently dropped.
-    """
+
+def parse_json_lines(text: str | bytes, source: str, parse: Callable[[Any, str, int], T]) -> list[T]:
+    """One JSON object per line (blank lines ignored), each turned into a record by ``parse(data, prefix,
+    line_number)``. Every malformed line is reported (as ``<source>[line N].<field>``) in one
+    :class:`InvalidInputError`; a truncated last line is an error, never silently dropped. Checkpoint files
+    and witness files are read with it."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidInputError([FieldError(source, "is not UTF-8 text")]) from None
-    heads: list[SignedTreeHead] = []
+    records: list[T] = []
     errors: list[FieldError] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        prefix = f"{source}[line {number}]."
         try:
             data = json.loads(line)
         except ValueError as exc:
             errors.append(FieldError(f"{source}[line {number}]", f"is not valid JSON (truncated?): {exc.args[0]}"))
             continue
         try:
-            heads.append(SignedTreeHead.from_dict(data, field_prefix=prefix))
+            records.append(parse(data, f"{source}[line {number}].", number))
         except InvalidInputError as exc:
             errors.extend(exc.problems)
     if errors:
         raise InvalidInputError(errors)
-    return heads
+    return records
+
+
+def load_checkpoints(text: str | bytes, *, source: str = "checkpoints") -> list[SignedTreeHead]:
+    """Parse a checkpoint file: one signed tree head (JSON object) per line; blank lines ignored."""
+    return parse_json_lines(text, source, lambda data, prefix, _: SignedTreeHead.from_dict(data, field_prefix=prefix))
 
 
 def dump_checkpoints(heads: Sequence[SignedTreeHead]) -> str:

@@ -76,7 +76,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from comity.ledger.errors import FieldError, InvalidInputError, VerificationError
 from comity.ledger.proofs import ConsistencyProof, verify_consistency
-from comity.ledger.signing import SIGNATURE_SIZE, SignedTreeHead, _keys_by_id, key_id, verify_tree_head
+from comity.ledger.signing import (SIGNATURE_SIZE, SignedTreeHead, _keys_by_id, key_id, parse_json_lines,
+                                   verify_tree_head)
 from comity.ledger.tree import HASH_SIZE
 
 try:  # POSIX: one witness run at a time per file
@@ -246,29 +247,7 @@ def _record_from_dict(data: Any, prefix: str, line: int, source: str) -> Cosigna
 def load_witness_records(text: str | bytes, *, source: str = "witness_file") -> list[Cosignature | Refusal]:
     """Parse a witness file (JSON lines; see the module docstring). Every malformed line is reported, as
     ``<source>[line N].<field>``, in one :class:`InvalidInputError`; a truncated line is an error."""
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidInputError([FieldError(source, "is not UTF-8 text")]) from None
-    records: list[Cosignature | Refusal] = []
-    errors: list[FieldError] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        prefix = f"{source}[line {number}]."
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            errors.append(FieldError(f"{source}[line {number}]", f"is not valid JSON (truncated?): {exc.args[0]}"))
-            continue
-        try:
-            records.append(_record_from_dict(data, prefix, number, source))
-        except InvalidInputError as exc:
-            errors.extend(exc.problems)
-    if errors:
-        raise InvalidInputError(errors)
-    return records
+    return parse_json_lines(text, source, lambda data, prefix, number: _record_from_dict(data, prefix, number, source))
 
 
 def read_witness_file(path: str | os.PathLike[str], *, source: str | None = None) -> list[Cosignature | Refusal]:
