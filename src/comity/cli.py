@@ -541,6 +541,69 @@ def cmd_encrypt_documents(args) -> int:
     return 0
 
 
+def cmd_documents(args) -> int:
+    """`comity documents verify`: the documents table and files against the audit log (comity.cases.integrity).
+    Exit 0 when every document verifies, 1 otherwise."""
+    _django()
+    from comity.cases.integrity import FAILURES, verify_documents
+    from comity.cases.models import Case
+
+    case_ids = None
+    if args.case:
+        case = Case.objects.filter(reference=args.case.strip()).first()
+        if case is None:
+            return _fail({"case": f"no case has the reference {args.case.strip()!r}"}, args.json)
+        case_ids = [case.pk]
+    summary, reports = verify_documents(case_ids)
+    if args.json:
+        print(json.dumps({"summary": summary, "documents": [r.to_dict() for r in reports]}))
+        return 0 if summary["ok"] else 1
+    refs = dict(Case.objects.filter(pk__in={r.case_id for r in reports}).values_list("pk", "reference"))
+    if summary["ok"]:
+        print(f"VERIFIED: {summary['documents']} documents against the audit log ({summary['logged']} uploads logged, "
+              f"{summary['disposed_cases']} disposed case(s) whose documents are erased by design)")
+    else:
+        print(f"FAILED: {summary['failed']} of {max(summary['documents'], summary['logged'])} documents do not verify "
+              "against the audit log")
+    for r in reports:
+        for failure in r.failures:
+            print(f"  document {r.document} (case {refs.get(r.case_id, r.case_id)}): {FAILURES[failure]}")
+        for note in r.notes:
+            print(f"  document {r.document} (case {refs.get(r.case_id, r.case_id)}): note: {note}")
+    return 0 if summary["ok"] else 1
+
+
+def cmd_backup(args) -> int:
+    """An encrypted, signed archive of the whole instance (comity.backup.service; docs/operations.md)."""
+    _django()
+    from comity.backup import service
+
+    try:
+        passphrase = service.read_passphrase(file=args.passphrase_file, confirm=True)
+        out = service.take_backup(args.out, passphrase=passphrase)
+    except ComityError as e:
+        return _fail(e, args.json)
+    print(json.dumps(out, indent=2) if args.json else service.backup_text(out))
+    return 0
+
+
+def cmd_restore(args) -> int:
+    """Restore an archive into a fresh data folder and an empty database (comity.backup.service)."""
+    _django()
+    from comity.backup import service
+    from comity.backup.archive import Limits
+
+    try:
+        passphrase = service.read_passphrase(file=args.passphrase_file)
+        out = service.restore(args.file, passphrase=passphrase, force=args.force, expected_signer=args.signer,
+                              limits=Limits(max_members=args.max_members, max_bytes=args.max_bytes,
+                                            max_member_bytes=args.max_bytes))
+    except ComityError as e:
+        return _fail(e, args.json)
+    print(json.dumps(out, indent=2) if args.json else service.restore_text(out))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="comity", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -631,6 +694,28 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--heads", required=True)
     e.add_argument("--public-key", required=True)
     s.set_defaults(func=cmd_audit)
+    s = sub.add_parser("documents", help="case documents: verify the table and the files against the audit log")
+    d = s.add_subparsers(dest="documents_command", required=True)
+    dv = d.add_parser("verify", help="every document logged, unchanged, its file intact (exit 1 if not)")
+    dv.add_argument("--case", help="only this case (its reference)")
+    dv.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_documents)
+    s = sub.add_parser("backup", help="write an encrypted, signed archive of the database, documents, evidence and keys")
+    s.add_argument("--out", required=True, help="the archive to write (must not exist)")
+    s.add_argument("--passphrase-file", help="read the passphrase from this file (default: COMITY_BACKUP_PASSPHRASE, "
+                                             "else asked on the terminal)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_backup)
+    s = sub.add_parser("restore", help="restore an archive into a fresh data folder and an empty database")
+    s.add_argument("file")
+    s.add_argument("--passphrase-file", help="as for backup")
+    s.add_argument("--force", action="store_true",
+                   help="replace an instance that holds data (what is replaced is kept beside it)")
+    s.add_argument("--signer", help="the key id (hex) the archive must be signed by: the instance's ledger key")
+    s.add_argument("--max-members", type=int, default=1_000_000, help="refuse archives with more members")
+    s.add_argument("--max-bytes", type=int, default=1 << 40, help="refuse archives whose members add up to more")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_restore)
     sub.add_parser("law", help="computable law: comity law --help", add_help=False)
     sub.add_parser("assess", help="explained assessment of facts: comity assess FILE.json | - | --vocabulary",
                    add_help=False)

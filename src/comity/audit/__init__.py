@@ -92,9 +92,11 @@ def erase_case_texts(case_id: int) -> int:
     return AuditText.objects.filter(case_id=case_id).delete()[0]
 
 
-def erase_texts_naming(names) -> int:
+def erase_texts_naming(names) -> list[int]:
     """Disposal: erase kept texts not bound to a case (console searches, report filters) that contain
-    one of the disposed parties' names (case-insensitive)."""
+    one of the disposed parties' names (case-insensitive). Returns the log positions (seq) of the events
+    whose texts were erased: the disposal event lists them, so `comity audit verify` can tell an erasure
+    the log recorded from a deletion it did not."""
     from django.db.models import Q
 
     from comity.audit.models import AuditText
@@ -103,5 +105,8 @@ def erase_texts_naming(names) -> int:
     for name in names:
         query |= Q(text__icontains=name)
     if not query:
-        return 0
-    return AuditText.objects.filter(case_id__isnull=True).filter(query).delete()[0]
+        return []
+    rows = AuditText.objects.filter(case_id__isnull=True).filter(query)
+    seqs = sorted(set(rows.values_list("event__seq", flat=True)))
+    rows.delete()
+    return seqs

@@ -21,6 +21,7 @@ from django.db import transaction
 from comity.ledger import (CompactRange, LeafHashStore, LogVerification, canonical_event_bytes,
                            format_event_time, generate_private_key, leaf_hash, load_private_key,
                            private_key_to_pem, public_key_to_pem, sign_tree_head)
+from comity.ledger.errors import LedgerError
 
 CACHE_MIN_LEVEL = 4  # one cached root per 16 events on average: proofs read at most ~60 leaf hashes
 
@@ -398,7 +399,16 @@ def _stored_leaf_hashes() -> list[bytes]:
 
     with connection.cursor() as cur:
         cur.execute("SELECT leaf_hash FROM audit_auditevent WHERE seq IS NOT NULL ORDER BY seq")
-        return [bytes.fromhex(h) if h else b"\0" * 32 for (h,) in cur.fetchall()]
+        return [_hash_or_zero(h) for (h,) in cur.fetchall()]
+
+
+def _hash_or_zero(value) -> bytes:
+    """A stored hex hash, or 32 zero bytes when it is missing or not hex (so the checks report it)."""
+    try:
+        raw = bytes.fromhex(value or "")
+    except ValueError:
+        return b"\0" * 32
+    return raw if len(raw) == 32 else b"\0" * 32
 
 
 # -- witnessed tree heads --------------------------------------------------------------------------
@@ -506,6 +516,126 @@ def load_witnessed(files, key_paths, *, keys_label: str = "COMITY_WITNESS_KEYS")
     return cosignatures, refusals, problems
 
 
+_COMMITTED = b'"sha256:'          # a salted commitment's value, as the canonical JSON spells it
+_DISPOSED = b'"event_type":"case.disposed"'
+_SIGNED = b'"event_type":"ledger.tree_head_signed"'
+
+
+def check_beside_the_log(leaves: list[bytes]) -> list[str]:
+    """The tables kept beside the log, against the log's entries (part of the deep verification).
+
+    - No event is stored outside the log (an event row without a position would be invisible to it).
+    - The log's incremental state and its cache of subtree roots are what the entries give: an edit
+      there would make every later head, or every inclusion proof served, wrong.
+    - Every kept text (stated purposes, searches) matches the salted commitment its event logged, under
+      that event's case; a text the log committed to may be missing only where a disposal the log
+      recorded erased it (the case's disposal, or a disposal listing the event among ``erased_text_events``).
+    - Every signed tree head stored is one the log recorded signing (`ledger.tree_head_signed` names its
+      size and key), and every head the log recorded signing is stored.
+
+    Returns the problems found, in words (empty when all holds)."""
+    from comity.audit.models import AuditEvent, AuditText, LedgerState, LedgerSubtree, TreeHead
+    from comity.audit.schema import commitment
+    from comity.ledger import leaf_hash
+
+    problems: list[str] = []
+    outside = AuditEvent.objects.filter(seq__isnull=True).count()
+    if outside:
+        problems.append(f"{outside} audit event(s) are stored outside the log (no position in it): added after the fact")
+
+    from django.db.models import F
+
+    relinked = AuditEvent.objects.filter(actor__isnull=False).exclude(actor__username=F("actor_label")).count()
+    if relinked:
+        problems.append(f"{relinked} audit event(s) are linked to another account than the one their entry names")
+    stored_hashes = _stored_leaf_hashes()
+    compact, expected = CompactRange(), {}
+    committed: dict[int, dict] = {}
+    rehashed: list[int] = []
+    disposed_cases: set[int] = set()
+    erased_events: set[int] = set()
+    signed: dict[int, str] = {}
+    for seq, entry in enumerate(leaves):
+        digest = leaf_hash(entry)
+        if seq < len(stored_hashes) and stored_hashes[seq] != digest:
+            rehashed.append(seq)
+        for level, index, node in compact.append(digest):
+            if level >= CACHE_MIN_LEVEL:
+                expected[(level, index)] = node.hex()
+        if _COMMITTED in entry or _DISPOSED in entry or _SIGNED in entry:
+            try:
+                event = json.loads(entry)
+            except ValueError:
+                continue  # an unreadable entry is reported by the log's own checks
+            new = event.get("new_value") if isinstance(event.get("new_value"), dict) else {}
+            texts = dict(new.get("texts") or {}) if isinstance(new.get("texts"), dict) else {}
+            if isinstance(event.get("purpose"), str) and event["purpose"].startswith("sha256:"):
+                texts["purpose"] = event["purpose"]
+            if texts:
+                committed[seq] = {"case_id": event.get("case_id"), "texts": texts}
+            if event.get("event_type") == "case.disposed":
+                if event.get("case_id") is not None:
+                    disposed_cases.add(event["case_id"])
+                erased_events.update(i for i in new.get("erased_text_events") or () if isinstance(i, int))
+            elif event.get("event_type") == "ledger.tree_head_signed":
+                signed[new.get("size")] = new.get("key_id")
+
+    if rehashed:
+        problems.append(f"{len(rehashed)} stored leaf hash(es) differ from their entries (first: event seq "
+                        f"{rehashed[0]}): inclusion proofs would not verify")
+    state = LedgerState.objects.filter(pk=1).first()
+    if state is not None and (state.compact or leaves) and state.compact != compact.to_dict():
+        problems.append("the log's stored state (its compact range) differs from the one its entries give: "
+                        "heads signed from now on would not match the log")
+    cached = {(lvl, idx): h for lvl, idx, h in LedgerSubtree.objects.values_list("level", "index", "hash")}
+    wrong = sorted(k for k in cached.keys() & expected.keys() if cached[k] != expected[k])
+    extra = sorted(cached.keys() - expected.keys())
+    missing = sorted(expected.keys() - cached.keys())
+    for what, keys in (("differ from the entries", wrong), ("cover no complete part of the log", extra),
+                       ("are missing", missing)):
+        if keys:
+            problems.append(f"{len(keys)} cached subtree root(s) {what} (first: level {keys[0][0]}, index "
+                            f"{keys[0][1]}): inclusion proofs would not verify")
+
+    seen: set[tuple[int, str]] = set()
+    bad_texts = 0
+    for seq, field, case_id, text, salt in AuditText.objects.values_list(
+            "event__seq", "field", "case_id", "text", "salt").iterator():
+        logged = committed.get(seq)
+        want = logged["texts"].get(field) if logged else None
+        if want is None or want != commitment(bytes(salt), text) or case_id != logged["case_id"]:
+            bad_texts += 1
+        else:
+            seen.add((seq, field))
+    if bad_texts:
+        problems.append(f"{bad_texts} kept text(s) do not match the commitment their event logged "
+                        "(edited, moved to another case, or added after the fact)")
+    lost = [(seq, field) for seq, logged in committed.items() for field in logged["texts"]
+            if (seq, field) not in seen and logged["case_id"] not in disposed_cases and seq not in erased_events]
+    if lost:
+        problems.append(f"{len(lost)} kept text(s) the log committed to are missing, and no disposal the log "
+                        f"recorded erased them (first: event seq {lost[0][0]}, {lost[0][1]})")
+
+    heads: dict[int, set] = {}
+    doubled: set[int] = set()
+    for size, key in TreeHead.objects.values_list("size", "key_id"):
+        if key in heads.setdefault(size, set()):
+            doubled.add(size)
+        heads[size].add(key)
+    if doubled:
+        problems.append(f"{len(doubled)} tree size(s) have more than one signed head stored (first: size "
+                        f"{min(doubled)}); the log signs each size once")
+    unlogged = sorted(size for size, keys in heads.items() if not any(signed.get(size) == k for k in keys))
+    gone = sorted(size for size, key in signed.items() if key not in heads.get(size, ()))
+    if unlogged:
+        problems.append(f"{len(unlogged)} signed tree head(s) stored that the log never recorded signing "
+                        f"(first: size {unlogged[0]})")
+    if gone:
+        problems.append(f"{len(gone)} signed tree head(s) the log recorded signing are missing "
+                        f"(first: size {gone[0]})")
+    return problems
+
+
 def verify_database(checkpoints=(), *, strict: bool = False, deep: bool = True, witness_files=None,
                     witness_keys=None):
     """Check the audit log in the database.
@@ -514,7 +644,9 @@ def verify_database(checkpoints=(), *, strict: bool = False, deep: bool = True, 
        head, any checkpoints an oversight body kept, and every head a witness cosigned (as fast as
        hashing allows).
     2. With ``deep`` (the default): each event's columns, re-encoded, against its log entry, so an
-       edit to the searchable columns that left the entry alone is found too, at its position.
+       edit to the searchable columns that left the entry alone is found too, at its position; and the
+       tables beside the log (state, subtree cache, kept texts, signed heads) against its entries
+       (`check_beside_the_log`).
     3. The witnessed heads (``witness_files`` and ``witness_keys``, default COMITY_WITNESS_FILE and
        COMITY_WITNESS_KEYS): their cosignatures, and that the log extends each of them. A log that does
        not is reported as rewritten history, even if every head stored on the host verifies.
@@ -529,12 +661,24 @@ def verify_database(checkpoints=(), *, strict: bool = False, deep: bool = True, 
         files, key_paths, keys_label="--witness-key" if witness_keys else "COMITY_WITNESS_KEYS")
     leaves, gaps = _stored_entries()
     if any(not entry for entry in leaves):  # an event stored without its entry: encode it from its columns
+        blank = [i for i, entry in enumerate(leaves) if not entry]
+        gaps.append(f"{len(blank)} event(s) are stored without their log entry (first: event seq {blank[0]}); "
+                    "checked from their columns instead")
         by_seq = {seq: line for seq, line, _ in canonical_lines()}
         leaves = [entry or by_seq.get(i, b"") for i, entry in enumerate(leaves)]
     state = LedgerState.objects.filter(pk=1).first()
+    if state is None and leaves:
+        gaps.append(f"the log's state is missing, though {len(leaves)} events are stored: the next event would "
+                    "restart the log")
     if state is not None and state.size != len(leaves):
         gaps.append(f"the log's state counts {state.size} events but {len(leaves)} are stored")
-    own = [h.to_signed() for h in TreeHead.objects.all()] + list(checkpoints)
+    own = []
+    for stored in TreeHead.objects.order_by("size", "pk"):
+        try:
+            own.append(stored.to_signed())
+        except LedgerError as exc:  # a stored head that is not even well-formed: reported, not trusted
+            gaps.append(f"the signed tree head stored for size {stored.size} is malformed ({exc})")
+    own += list(checkpoints)
     witnessed = list({(c.head.size, c.head.root_hash, c.head.signature): c.head for c in cosignatures}.values())
     keys = [public_key()]
     result = verify_log(leaves, own + witnessed, keys)
@@ -581,6 +725,11 @@ def verify_database(checkpoints=(), *, strict: bool = False, deep: bool = True, 
                 if first is None or seq < first:
                     first, bound, exact = seq, seq + 1, True
                 break
+    if deep:
+        beside = check_beside_the_log(leaves)
+        if beside:
+            ok = False
+            messages += tuple(beside)
     if strict and ok and result.verified_size < len(leaves):
         ok = False
         messages += (f"{len(leaves) - result.verified_size} events are newer than the latest signed tree head",)

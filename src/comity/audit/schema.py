@@ -131,7 +131,7 @@ EVENTS: dict[str, dict[str, str]] = {
     "case.membership_revoked": {"user": "account"},
     "case.joined": {"user": "account", "basis": "code", "unit": "int", "reason_given": "bool", "approval": "int"},
     "case.disposed": {"reference": "reference", "reason_given": "bool", "counts": "counts", "retention_due": "date",
-                      "early": "bool", "providing_states": "codes"},
+                      "early": "bool", "providing_states": "codes", "erased_text_events": "ints"},
     # requests
     "request.created": {"reference": "reference", "kind": "code", "direction": "code", "status": "code",
                         "requesting_state": "code", "requested_state": "code", "legal_basis_instrument": "code"},
@@ -151,7 +151,7 @@ EVENTS: dict[str, dict[str, str]] = {
     "task.completed": {},
     "task.corrected": {"sha256": "hash", "fields": "fields", "due": "date", "assignee": "account", "revision": "int",
                        "reason_given": "bool"},
-    "document.uploaded": {"sha256": "hash", "size": "int"},
+    "document.uploaded": {"sha256": "hash", "size": "int", "descriptive_hmac": "hash"},
     "document.files_encrypted": {"encrypted": "int", "already": "int", "missing": "int", "mismatched": "int"},
     # assessments and the request builder
     "assessment.saved": {"request": "reference", "outcome": "code", "rules_version": "code", "grounds": "codes"},
@@ -193,6 +193,13 @@ EVENTS: dict[str, dict[str, str]] = {
     "protected_person.unsealing_approved": {"requested_by": "account", "reason_given": "bool", "view_until": "datetime"},
     "protected_person.unsealing_refused": {"requested_by": "account", "reason_given": "bool", "view_until": "datetime"},
     "ledger.tree_head_signed": {"size": "int", "key_id": "code"},
+    # backup and restore (comity.backup): the archive's id and hash, the log it holds, counts; no file names
+    "backup.created": {"backup_id": "code", "archive_sha256": "hash", "engine": "code", "log_size": "int",
+                       "root_hash": "hash", "members": "int", "bytes": "int", "keys_included": "codes",
+                       "keys_referenced": "codes"},
+    "backup.restored": {"backup_id": "code", "archive_sha256": "hash", "engine": "code", "log_size": "int",
+                        "root_hash": "hash", "members": "int", "bytes": "int", "signer": "code", "forced": "bool",
+                        "keys_referenced": "codes"},
 }
 for _what in ACCESS_WHAT:
     EVENTS[f"access.{_what}"] = dict(_ACCESS_FIELDS)

@@ -1036,8 +1036,10 @@ def do_upload_document(case: Case, *, upload, title: str = "", request: Cooperat
             doc.file.save(name, File(upload), save=False)
             stored = doc.file.name
             doc.save()
+            from comity.cases.integrity import descriptive_hmac
+
             audit.record("document.uploaded", actor=acting_user, case=case, obj=doc, via=via,
-                         new={"sha256": doc.sha256, "size": size})
+                         new={"sha256": doc.sha256, "size": size, "descriptive_hmac": descriptive_hmac(doc)})
     except Exception:
         if stored:
             doc.file.storage.delete(stored)  # nothing half-stored: the file goes with the failed transaction

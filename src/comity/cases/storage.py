@@ -289,6 +289,23 @@ class EncryptedFileSystemStorage(FileSystemStorage):
             raw.close()
             raise
 
+    def data_key(self, name) -> bytes | None:
+        """The file's own data key (unwrapped from its header), or None for a file stored in clear by an
+        earlier version. Raises DocumentCorrupted when the key does not open, OSError when the file is missing."""
+        with open(self.path(name), "rb") as raw:
+            head = raw.read(len(MAGIC) + 1)
+            if head[:len(MAGIC)] != MAGIC:
+                return None
+            if head != MAGIC + bytes([VERSION]):
+                raise _refused("unknown format version")
+            wrapped = raw.read(WRAPPED_LEN)
+        if len(wrapped) != WRAPPED_LEN:
+            raise _refused("truncated")
+        try:
+            return keys.load_keyring().unwrap(wrapped, _context(name))
+        except crypto.CiphertextCorrupted:
+            raise _refused("its key does not open: the file belongs to another document or was changed") from None
+
     def size(self, name):
         """The plaintext's size, from the file's length and chunk size (nothing is decrypted)."""
         path = self.path(name)
@@ -302,6 +319,13 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         body = total - HEADER_LEN - crypto.HEADER_LEN
         stride = struct.unpack(">I", head[HEADER_LEN + 5:HEADER_LEN + 9])[0] + crypto.TAG_LEN
         return body - crypto.TAG_LEN * max(1, math.ceil(body / stride))
+
+
+def data_key(name: str) -> bytes | None:
+    """The data key of the document file stored under `name` (see EncryptedFileSystemStorage.data_key)."""
+    from comity.cases.models import Document
+
+    return Document._meta.get_field("file").storage.data_key(name)
 
 
 def _check_legacy(raw, name: str) -> None:

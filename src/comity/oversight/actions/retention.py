@@ -191,7 +191,8 @@ def do_dispose_case(case: Case, *, reason: str, acting_user: User, confirm_early
         names = _party_names(case)
         Entity.objects.filter(case=case).delete()
         Document.objects.filter(case=case).delete()
-        counts["search_texts"] = audit.erase_texts_naming(names)
+        erased_text_events = audit.erase_texts_naming(names)
+        counts["search_texts"] = len(erased_text_events)
         RetentionUndertaking.objects.filter(case=case).update(text=DISPOSED)
         Note.objects.filter(case=case).delete()
         ProtectedPerson.objects.filter(case=case).delete()
@@ -212,7 +213,8 @@ def do_dispose_case(case: Case, *, reason: str, acting_user: User, confirm_early
         ev = audit.record("case.disposed", actor=acting_user, case=case, obj=disposal, via=via,
                           new={"reference": case.reference, "reason_given": True, "counts": counts,
                                "retention_due": retention.due, "early": not retention.expired(today),
-                               "providing_states": disposal.providing_states})
+                               "providing_states": disposal.providing_states,
+                               "erased_text_events": erased_text_events})
         disposal.audit_seq = ev.seq
         disposal.save(update_fields=["audit_seq", "counts"])  # counts: with what the other apps erased
         # A signed head that covers the disposal, so its certificate can be read (and checked) at once.
