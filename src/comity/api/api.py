@@ -25,6 +25,7 @@ from comity.accounts.actions import authenticate_token
 from comity.api.audit_api import router as audit_router
 from comity.api.law_api import assess_facts as law_assess_view
 from comity.api.law_api import router as law_router
+from comity.api.schemas import DetailOut, content, errors, with_bad_request
 from comity.accounts.models import TokenScope, User
 from comity.cases import actions
 from comity.cases import reads
@@ -64,7 +65,12 @@ class ObjectBodyParser(Parser):
         return data
 
 
-api = NinjaAPI(title="Comity API", version="1", auth=TokenAuth(), urls_namespace="api", docs=DOCS,
+class ComityAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        return with_bad_request(super().get_openapi_schema(*args, **kwargs))
+
+
+api = ComityAPI(title="Comity API", version="1", auth=TokenAuth(), urls_namespace="api", docs=DOCS,
                parser=ObjectBodyParser(),
                description="Cases, requests and deadlines for cross-border cooperation. "
                            "Authenticate with a personal access token: `Authorization: Bearer cmt_…`.")
@@ -96,7 +102,11 @@ def _validation(request, exc: ValidationError):
     """Input the schema refuses: the same shape as InvalidInput (ErrorOut), a reason per field."""
     errors = {}
     for e in exc.errors:
-        loc = [str(p) for p in e.get("loc", []) if p not in ("body", "query", "path", "form", "payload", "file")]
+        loc = [str(p) for p in e.get("loc", [])]
+        # drop the location ("file", "form", ...) and the payload wrapper, not a field that shares their name:
+        # a missing upload has loc ("file", "file") and must be named `file`, not `body`
+        loc = loc[1:] if loc[:1] and loc[0] in ("body", "query", "path", "form", "file") else loc
+        loc = [p for p in loc if p != "payload"]
         errors[".".join(loc) or "body"] = e.get("msg", "is invalid")
     return _comity_error(request, InvalidInput(errors or {"body": "is invalid"}))
 
@@ -145,19 +155,6 @@ api.add_router("/audit", audit_router)
 
 
 # --- schemas ---------------------------------------------------------------------------------------
-
-class ErrorOut(Schema):
-    """What every error of the API holds (422 for bad input; the same shape for 403, 404, 409, 503)."""
-    error: str = Field(description="The kind of error, a code: invalid_input, purpose_required, not_allowed, …")
-    message: str = Field(description="The errors in one sentence, for a person")
-    errors: dict[str, str] = Field(description="A reason for each field refused, by the field's name "
-                                               "(`body` for the body as a whole)")
-    detail: str = Field(description="The message again, where clients look for it (as django-ninja's errors do)")
-
-
-class DetailOut(Schema):
-    detail: str
-
 
 class CaseIn(Schema):
     title: str = Field(max_length=200)
@@ -359,7 +356,7 @@ def _request_out(r: CooperationRequest, user) -> dict:
 
 # --- endpoints -------------------------------------------------------------------------------------
 
-@api.get("/cases", response=CasePage, tags=["cases"], summary="Cases you are a member of")
+@api.get("/cases", response={200: CasePage, **errors(422)}, tags=["cases"], summary="Cases you are a member of")
 def list_cases(request, state: str = "", kind: str = "", country: str = "", status: str = "", page: int = 1):
     qs = Case.objects.visible_to(request.user)
     if state:
@@ -382,14 +379,14 @@ def list_cases(request, state: str = "", kind: str = "", country: str = "", stat
     return {"count": pager.count, "page": pg.number, "pages": pager.num_pages, "results": [_case_out(c) for c in pg]}
 
 
-@api.post("/cases", response={201: CaseOut, 403: DetailOut, 422: ErrorOut}, tags=["cases"])
+@api.post("/cases", response={201: CaseOut, **errors(403, 422)}, tags=["cases"])
 def create_case(request, payload: CaseIn):
     case = actions.do_create_case(title=payload.title, summary=payload.summary, acting_user=_writer(request),
                                   via="api")
     return Status(201, _case_out(case))
 
 
-@api.get("/cases/{case_id}", response={200: CaseDetailOut, 404: DetailOut, 422: ErrorOut}, tags=["cases"],
+@api.get("/cases/{case_id}", response={200: CaseDetailOut, **errors(404, 422)}, tags=["cases"],
          summary="A case with its requests, parties, deadlines, documents and tasks (the read is logged)")
 def get_case(request, case_id: int, purpose: str | None = None):
     from django.utils import timezone
@@ -409,7 +406,7 @@ def get_case(request, case_id: int, purpose: str | None = None):
             "members": [m.user.username for m in case.memberships.all() if m.revoked_at is None]}
 
 
-@api.post("/cases/{case_id}/members", response={201: DetailOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+@api.post("/cases/{case_id}/members", response={201: DetailOut, **errors(403, 404, 422)},
           tags=["cases"])
 def grant_member(request, case_id: int, payload: MemberIn):
     case = _member_case(request, case_id)
@@ -420,8 +417,8 @@ def grant_member(request, case_id: int, payload: MemberIn):
     return Status(201, {"detail": f"{user.username} may now see {case.reference}."})
 
 
-@api.delete("/cases/{case_id}/members/{username}", response={200: DetailOut, 403: DetailOut, 404: DetailOut,
-                                                              422: ErrorOut}, tags=["cases"])
+@api.delete("/cases/{case_id}/members/{username}", response={200: DetailOut, **errors(403, 404, 422)},
+            tags=["cases"])
 def revoke_member(request, case_id: int, username: str):
     case = _member_case(request, case_id)
     user = User.objects.filter(username=username).first()
@@ -431,7 +428,7 @@ def revoke_member(request, case_id: int, username: str):
     return Status(200, {"detail": f"{user.username} may no longer see {case.reference}."})
 
 
-@api.post("/cases/{case_id}/requests", response={201: RequestOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+@api.post("/cases/{case_id}/requests", response={201: RequestOut, **errors(403, 404, 422)},
           tags=["requests"])
 def create_request(request, case_id: int, payload: RequestIn):
     case = _member_case(request, case_id)
@@ -458,15 +455,15 @@ def _read_request(request, request_id: int, purpose: str | None, *, what: str) -
     return req
 
 
-@api.get("/requests/{request_id}", response={200: RequestOut, 404: DetailOut, 422: ErrorOut}, tags=["requests"],
+@api.get("/requests/{request_id}", response={200: RequestOut, **errors(404, 422)}, tags=["requests"],
          summary="A request with its next steps and deadlines (the read is logged)")
 def get_request(request, request_id: int, purpose: str | None = None):
     req = _read_request(request, request_id, purpose, what="request_view")
     return _request_out(req, request.user)
 
 
-@api.post("/requests/{request_id}/transitions", response={201: TransitionOut, 403: DetailOut, 404: DetailOut,
-                                                          422: ErrorOut}, tags=["requests"],
+@api.post("/requests/{request_id}/transitions", response={201: TransitionOut, **errors(403, 404, 422)},
+          tags=["requests"],
           summary="Take a next step in the request's lifecycle")
 def transition_request(request, request_id: int, payload: TransitionIn):
     from django.utils import timezone
@@ -480,7 +477,7 @@ def transition_request(request, request_id: int, payload: TransitionIn):
                  "clocks_started": [_deadline_out(d, today) for d in step.deadlines.select_related("request", "case")]})
 
 
-@api.post("/requests/{request_id}/links", response={201: DetailOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+@api.post("/requests/{request_id}/links", response={201: DetailOut, **errors(403, 404, 422)},
           tags=["requests"])
 def link_request(request, request_id: int, payload: LinkIn):
     req = _member_request(request, request_id)
@@ -491,7 +488,7 @@ def link_request(request, request_id: int, payload: LinkIn):
     return Status(201, {"detail": f"{req.reference} {payload.relation} {other.reference}"})
 
 
-@api.post("/cases/{case_id}/entities", response={201: EntityOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+@api.post("/cases/{case_id}/entities", response={201: EntityOut, **errors(403, 404, 422)},
           tags=["cases"])
 def add_entity(request, case_id: int, payload: EntityIn):
     case = _member_case(request, case_id)
@@ -500,14 +497,16 @@ def add_entity(request, case_id: int, payload: EntityIn):
     return Status(201, _entity_out(e))
 
 
-@api.get("/cases/{case_id}/entities.ftm", tags=["cases"], summary="The case's entities as FollowTheMoney JSON lines")
+@api.get("/cases/{case_id}/entities.ftm", response=errors(404, 422), tags=["cases"],
+         summary="The case's entities as FollowTheMoney JSON lines",
+         openapi_extra=content("application/x-ndjson", "One FollowTheMoney entity (JSON) per line"))
 def export_entities(request, case_id: int, purpose: str | None = None):
     case, _ = _read_case(request, case_id, purpose, what="entities_export")
     lines = (json.dumps(e.to_ftm(), ensure_ascii=False) + "\n" for e in case.entities.all())
     return StreamingHttpResponse(lines, content_type="application/x-ndjson")
 
 
-@api.post("/cases/{case_id}/notes", response={201: DetailOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+@api.post("/cases/{case_id}/notes", response={201: DetailOut, **errors(403, 404, 422)},
           tags=["cases"])
 def add_note(request, case_id: int, payload: NoteIn):
     case = _member_case(request, case_id)
@@ -515,7 +514,7 @@ def add_note(request, case_id: int, payload: NoteIn):
     return Status(201, {"detail": "Note added."})
 
 
-@api.post("/cases/{case_id}/tasks", response={201: TaskOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+@api.post("/cases/{case_id}/tasks", response={201: TaskOut, **errors(403, 404, 422)},
           tags=["cases"])
 def add_task(request, case_id: int, payload: TaskIn):
     case = _member_case(request, case_id)
@@ -524,7 +523,7 @@ def add_task(request, case_id: int, payload: TaskIn):
     return Status(201, {"id": t.pk, "title": t.title, "due": t.due, "done": False})
 
 
-@api.post("/tasks/{task_id}/complete", response={200: TaskOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+@api.post("/tasks/{task_id}/complete", response={200: TaskOut, **errors(403, 404, 422)},
           tags=["cases"])
 def complete_task(request, task_id: int):
     task = Task.objects.select_related("case").filter(pk=task_id).first()
@@ -534,7 +533,7 @@ def complete_task(request, task_id: int):
     return Status(200, {"id": task.pk, "title": task.title, "due": task.due, "done": True})
 
 
-@api.post("/cases/{case_id}/documents", response={201: DocumentOut, 403: DetailOut, 404: DetailOut, 422: ErrorOut},
+@api.post("/cases/{case_id}/documents", response={201: DocumentOut, **errors(403, 404, 422)},
           tags=["cases"])
 def upload_document(request, case_id: int, file: File[UploadedFile], title: Form[str] = ""):
     case = _member_case(request, case_id)
@@ -542,8 +541,9 @@ def upload_document(request, case_id: int, file: File[UploadedFile], title: Form
     return Status(201, {"id": d.pk, "title": d.title, "filename": d.filename, "sha256": d.sha256, "size": d.size})
 
 
-@api.get("/cases/{case_id}/documents/{document_id}/content", tags=["cases"],
-         summary="Download a document (the download is logged)")
+@api.get("/cases/{case_id}/documents/{document_id}/content", response=errors(404, 409, 422), tags=["cases"],
+         summary="Download a document (the download is logged)",
+         openapi_extra=content("application/octet-stream", "The document as it was uploaded", binary=True))
 def download_document(request, case_id: int, document_id: int, purpose: str | None = None):
     case = _case(request, case_id)
     p = reads.case_purpose(request.user, case, stated=purpose, via="api")
@@ -551,10 +551,12 @@ def download_document(request, case_id: int, document_id: int, purpose: str | No
     if doc is None:
         raise NotFound("No such document.")
     reads.log_read(request.user, case, what="document_download", purpose=p, obj=doc, via="api")
-    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.filename)
+    # Always the documented octet stream: the type is not guessed from the name the uploader chose.
+    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.filename,
+                        content_type="application/octet-stream")
 
 
-@api.get("/requests/{request_id}/draft/check", response={200: dict, 404: DetailOut}, tags=["requests"],
+@api.get("/requests/{request_id}/draft/check", response={200: dict, **errors(404, 422)}, tags=["requests"],
          summary="The request builder's report on a request's draft: missing elements with their articles, "
                  "quality findings, and the requested State's requirements (the read is logged)")
 def draft_check(request, request_id: int, purpose: str | None = None):
@@ -576,7 +578,7 @@ def draft_check(request, request_id: int, purpose: str | None = None):
             "requested_state_requirements": [r.as_dict() for r in requirements]}
 
 
-@api.get("/deadlines", response=list[DeadlineOut], tags=["deadlines"],
+@api.get("/deadlines", response={200: list[DeadlineOut], **errors()}, tags=["deadlines"],
          summary="Open deadlines across your cases, most urgent first")
 def list_deadlines(request):
     from django.utils import timezone

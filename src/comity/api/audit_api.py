@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from ninja import Router
 
 from comity.accounts.models import TokenScope
+from comity.api.schemas import content, errors
 from comity.audit import ledger
 from comity.audit.actions import do_record_log_read, do_sign_tree_head
 from comity.audit.models import AuditEvent, TreeHead
@@ -46,23 +47,24 @@ def _ledger_errors(e: LedgerError) -> InvalidInput:
     return InvalidInput({x["field"]: x["reason"] for x in e.as_dicts()})
 
 
-@router.get("/public-key", auth=None, summary="The Ed25519 public key that signs tree heads (PEM)")
+@router.get("/public-key", auth=None, summary="The Ed25519 public key that signs tree heads (PEM)",
+            openapi_extra=content("application/x-pem-file", "The public key, PEM"))
 def public_key(request):
     return HttpResponse(ledger.public_key_pem(), content_type="application/x-pem-file")
 
 
-@router.get("/tree-heads", summary="Signed tree heads, newest first")
+@router.get("/tree-heads", response={200: list[dict], **errors(403, 422)}, summary="Signed tree heads, newest first")
 def tree_heads(request, limit: int = 100):
     _reader(request)
     return [h.as_dict() for h in TreeHead.objects.order_by("-size", "-id")[:max(1, min(limit, 1000))]]
 
 
-@router.post("/tree-heads", summary="Sign the current tree head now (a write-scope token)")
+@router.post("/tree-heads", response={200: dict, **errors(403)}, summary="Sign the current tree head now (a write-scope token)")
 def sign_now(request):
     return do_sign_tree_head(acting_user=_signer(request), via="api").as_dict()
 
 
-@router.get("/events/{seq}", summary="One event as it is hashed into the log, with its inclusion proof. An event "
+@router.get("/events/{seq}", response={200: dict, **errors(403, 404, 422)}, summary="One event as it is hashed into the log, with its inclusion proof. An event "
                                      "about a case: members of the case, or oversight with a `purpose`; an event "
                                      "about no case: oversight and administrators with a `purpose`. Logged.")
 def event(request, seq: int, size: int | None = None, purpose: str | None = None):
@@ -91,7 +93,7 @@ def event(request, seq: int, size: int | None = None, purpose: str | None = None
             "inclusion_proof": proof.to_dict()}
 
 
-@router.get("/proofs/inclusion", summary="Inclusion proof of the event at `seq` in the tree of `size`")
+@router.get("/proofs/inclusion", response={200: dict, **errors(403, 422)}, summary="Inclusion proof of the event at `seq` in the tree of `size`")
 def inclusion(request, seq: int, size: int | None = None):
     _reader(request)
     try:
@@ -100,7 +102,7 @@ def inclusion(request, seq: int, size: int | None = None):
         raise _ledger_errors(e) from None
 
 
-@router.get("/proofs/consistency", summary="Consistency proof between tree sizes `first` and `second`")
+@router.get("/proofs/consistency", response={200: dict, **errors(403, 422)}, summary="Consistency proof between tree sizes `first` and `second`")
 def consistency(request, first: int, second: int | None = None):
     _reader(request)
     try:
