@@ -2,6 +2,7 @@
 # Installs the Debian packages Comity needs, only those that are missing.
 #   chromium           headless browser for the browser tests (Playwright drives it; no browser downloads)
 #   postgresql         throwaway PostgreSQL server for the test suite (initdb/pg_ctl on loopback)
+#   postgresql-client  pg_dump and psql, for `comity backup` / `comity restore` on PostgreSQL
 #   fonts-noto-core    fonts for generated documents and screenshots
 #   libpango-1.0-0     text layout for WeasyPrint (PDF documents), with fonts-noto-cjk for Chinese names
 # Usage: scripts/setup-system.sh [--browser] [--postgres] [--documents]
@@ -18,6 +19,7 @@ done
 pkgs=()
 if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then pkgs+=(chromium fonts-noto-core); fi
 if [ "$want_pg" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then pkgs+=(postgresql); fi
+if [ "$want_pg" = 1 ] && ! command -v pg_dump >/dev/null 2>&1; then pkgs+=(postgresql-client); fi
 if [ "$want_docs" = 1 ]; then
   for p in libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk; do
     dpkg -s "$p" >/dev/null 2>&1 || pkgs+=("$p")

@@ -65,7 +65,12 @@ def cmd_serve(args) -> int:
     import time
 
     from comity.audit.actions import do_sign_tree_head
+    from comity.web.serve_checks import check_before_serving
 
+    try:
+        check_before_serving()  # Django's deployment checks that apply, and DEBUG off: refuse on an ERROR
+    except ComityError as e:
+        return _fail(e)
     cmd = gunicorn_command(args.host, args.port, workers=args.workers)
     every = int(os.environ.get("COMITY_LEDGER_SIGN_SECONDS", "300"))
     scheme = "https" if os.environ.get("COMITY_TLS_CERT") else "http"

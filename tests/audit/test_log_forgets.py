@@ -189,6 +189,11 @@ def _drive_everything(supervisor, caseworker, oversight, make_user):
     case.refresh_from_db()
     actions.do_join_case(case, reason=f"supervising {NAME}'s case", acting_user=joiner)
     actions.do_close_case(case, reason=f"{NAME} surrendered, appeal lost", acting_user=supervisor)
+    from comity.backup.actions import do_record_backup, do_record_restore  # (comity backup / comity restore)
+    backup = {"backup_id": "0" * 32, "archive_sha256": "1" * 64, "engine": "sqlite", "log_size": 10,
+              "root_hash": "2" * 64, "members": 3, "total_bytes": 99}
+    do_record_backup(**backup, keys_included=["secret_key"], keys_referenced=["ledger_key"])
+    do_record_restore(**backup, signer="3" * 64, forced=False, keys_referenced=["ledger_key"])
     return case, matter
 
 
