@@ -11,6 +11,8 @@ import datetime as dt
 import json
 from typing import Literal
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, StreamingHttpResponse
 from ninja import File, Form, NinjaAPI, Schema, Status
@@ -55,6 +57,11 @@ class ObjectBodyParser(Parser):
     def parse_body(self, request):
         try:
             data = json.loads(request.body)
+        except RequestDataTooBig:
+            raise InvalidInput({"body": f"is larger than the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} "
+                                        "bytes"}) from None
+        except RecursionError:
+            raise InvalidInput({"body": "is nested too deeply"}) from None
         except (ValueError, UnicodeDecodeError) as e:
             raise InvalidInput({"body": f"is not valid JSON ({e})"}) from None
         if not isinstance(data, dict):

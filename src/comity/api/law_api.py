@@ -102,8 +102,16 @@ def assess_facts(request):
 
     from comity.errors import InvalidInput
 
+    from django.conf import settings
+    from django.core.exceptions import RequestDataTooBig
+
     try:
         facts = json.loads(request.body or b"")
+    except RequestDataTooBig:
+        return 422, _error_body(InvalidInput({"body": f"is larger than the limit of "
+                                                      f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes"}))
+    except RecursionError:
+        return 422, _error_body(InvalidInput({"body": "is nested too deeply"}))
     except ValueError as e:
         return 422, _error_body(InvalidInput({"body": f"is not valid JSON ({e})"}))
     if not isinstance(facts, dict):

@@ -63,6 +63,14 @@ def parse_date(value) -> dt.date | None:
         raise ValueError(f"{value!r} is not a real date (YYYY-MM-DD)") from None
 
 
+# Bidirectional embeddings, overrides and isolates (U+202E turns "fdp.exe" into "exe.pdf" on screen), the
+# zero-width space and the byte-order mark. Joiners (U+200C/U+200D) and marks (U+200E/U+200F) stay allowed:
+# Persian and Arabic names need them.
+_SPOOFING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\ufeff")
+_WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                               *(f"LPT{i}" for i in range(1, 10))})
+
+
 def filename_error(name: str) -> str | None:
     if not name or not name.strip():
         return "is required"
@@ -72,6 +80,10 @@ def filename_error(name: str) -> str | None:
         return "must not be a relative path"
     if any(unicodedata.category(ch) == "Cc" for ch in name):
         return "must not contain control characters"
+    if any(ch in _SPOOFING for ch in name):
+        return "must not contain invisible or direction-changing characters (they can disguise the file's type)"
+    if name.split(".")[0].rstrip(" ").upper() in _WINDOWS_RESERVED:
+        return f"{name.split('.')[0].rstrip(' ').upper()} is a device name that Windows cannot save as a file"
     if len(name) > 255:
         return "is longer than 255 characters"
     return None

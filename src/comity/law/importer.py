@@ -43,6 +43,11 @@ from .model import DEPOSIT_KINDS
 COLUMNS = ("state", "signature", "deposit_kind", "deposit", "entry_into_force", "denunciation", "withdrawal", "note")
 DATE_FIELDS = ("signature", "deposit", "entry_into_force", "denunciation", "withdrawal")
 
+#: A depositary's list has one row per State (fewer than 250); anything beyond these is refused before it is
+#: parsed, naming the file or the parties (docs/security/hostile-input.md).
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 1000
+
 #: How depositaries write the kind of instrument deposited (UN: "a" accession, "A" acceptance, "AA" approval,
 #: "d" succession; Dutch database: R, A, Su; CoE charts write the word).
 _KIND_ALIASES = {
@@ -156,9 +161,15 @@ def read_party_file(path: Path | str, instrument_id: str, names: dict[str, str])
     """Parse and check a party list; raise ``ImportError_`` with every problem (line and field)."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            reason = f"is larger than the limit of {MAX_FILE_BYTES} bytes ({size})"
+            raise ImportError_(f"file: {reason}", [{"field": "file", "reason": reason}])
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ImportError_(f"file: not found: {path}", [{"field": "file", "reason": "not found"}]) from None
+    except IsADirectoryError:
+        raise ImportError_(f"file: is a folder: {path}", [{"field": "file", "reason": "is a folder"}]) from None
     except UnicodeDecodeError:
         raise ImportError_("file: not UTF-8 text", [{"field": "file", "reason": "not UTF-8 text"}]) from None
     errors: list[dict[str, Any]] = []
@@ -175,6 +186,10 @@ def read_party_file(path: Path | str, instrument_id: str, names: dict[str, str])
         as_of = parse_any_date(meta["as_of"])
         if as_of is None:
             errors.append({"line": 1, "field": "as_of", "reason": f"not a date: {meta['as_of']!r}"})
+    if len(raw_rows) > MAX_ROWS:
+        errors.append({"line": raw_rows[MAX_ROWS][0], "field": "parties",
+                       "reason": f"more than {MAX_ROWS} rows; a party list has one row per State"})
+        raw_rows = []
     rows: list[ImportedRow] = []
     seen: dict[str, int] = {}
     for line, raw in raw_rows:
@@ -207,7 +222,15 @@ def _csv_rows(text: str, errors: list[dict[str, Any]]) -> tuple[list[tuple[int, 
     reader.fieldnames = header
     rows = []
     meta: dict[str, Any] = {}
-    for record in reader:
+    records = iter(reader)
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field over the csv module's limit, an unterminated quote storm, ...
+            errors.append({"line": reader.line_num, "field": "row", "reason": f"not readable as CSV: {exc}"})
+            break
         line = reader.line_num
         if None in record:
             errors.append({"line": line, "field": "row", "reason": "more cells than columns"})
@@ -230,6 +253,9 @@ def _json_rows(text: str, errors: list[dict[str, Any]]) -> tuple[list[tuple[int,
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         errors.append({"line": exc.lineno, "field": "json", "reason": f"not valid JSON: {exc.msg}"})
+        return [], {}
+    except RecursionError:
+        errors.append({"line": 1, "field": "json", "reason": "not valid JSON: nested too deeply"})
         return [], {}
     if not isinstance(doc, dict) or not isinstance(doc.get("parties"), list):
         errors.append({"line": 1, "field": "parties", "reason": "expected an object with a list 'parties'"})

@@ -33,6 +33,13 @@ def _json(detail: str, status: int) -> JsonResponse:
 @requires_csrf_token
 def bad_request(request, exception=None):
     if _api(request):
+        from django.conf import settings
+        from django.core.exceptions import RequestDataTooBig
+
+        if isinstance(exception, RequestDataTooBig):  # the package's error shape, naming the body (413)
+            reason = f"is larger than the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes"
+            return JsonResponse({"error": "invalid_input", "message": f"body: {reason}", "errors": {"body": reason},
+                                 "detail": f"body: {reason}"}, status=413)
         return _json("Bad request.", 400)
     return defaults.bad_request(request, exception)
 

@@ -12,6 +12,9 @@ from typing import Any
 
 USAGE = "usage: comity assess FILE.json | - | --vocabulary"
 
+#: A file of facts is a few kilobytes; anything over this is refused before it is read (docs/security/hostile-input.md).
+MAX_FACTS_BYTES = 1024 * 1024
+
 
 def _print(obj: Any, stream=None) -> None:
     stream = stream or sys.stdout
@@ -36,17 +39,23 @@ def main(argv: list[str]) -> int:
     source = argv[0]
     try:
         if source == "-":
-            text = sys.stdin.read()
+            text = sys.stdin.read(MAX_FACTS_BYTES + 1)
         else:
             with open(source, encoding="utf-8") as fh:
-                text = fh.read()
+                text = fh.read(MAX_FACTS_BYTES + 1)
     except (OSError, UnicodeDecodeError) as exc:
         _print({"errors": {"file": f"cannot read {source}: {exc.__class__.__name__}: {exc}"}})
+        return 2
+    if len(text.encode("utf-8")) > MAX_FACTS_BYTES:
+        _print({"errors": {"file": f"is larger than the limit of {MAX_FACTS_BYTES} bytes"}})
         return 2
     try:
         facts = json.loads(text)
     except json.JSONDecodeError as exc:
         _print({"errors": {"$": f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"}})
+        return 2
+    except RecursionError:
+        _print({"errors": {"$": "invalid JSON: nested too deeply"}})
         return 2
     try:
         result = assess(facts)
