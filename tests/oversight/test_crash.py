@@ -1,5 +1,6 @@
 """Crash test (issue 6): SIGKILL the server in the middle of a stream of writes; after a restart the
-audit log verifies and every committed change has its audit event (and no event lacks its change)."""
+audit log verifies and every committed change has its audit event (and no event lacks its change).
+Many kills, of every writer, on both databases: tests/security/test_crash_many.py (helpers in tests/support/crash.py)."""
 
 from __future__ import annotations
 
@@ -7,59 +8,20 @@ import http.client
 import json
 import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = sys.executable
+from tests.support.crash import ROOT, stop_server
+from tests.support.crash import cli as _cli
+from tests.support.crash import free_port as _free_port
+from tests.support.crash import post as _post
+from tests.support.crash import start_server as _start_server
+
 MAX_WRITES = 400          # bounded in count...
 MAX_SECONDS = 60          # ...and in time
 KILL_AFTER_WRITES = 40
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _cli(env, *args, check=True) -> subprocess.CompletedProcess:
-    p = subprocess.run([PYTHON, "-m", "comity.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                       timeout=120)
-    if check and p.returncode != 0:
-        raise AssertionError(f"comity {' '.join(args)} exited {p.returncode}: {p.stdout}\n{p.stderr}")
-    return p
-
-
-def _start_server(env, port) -> subprocess.Popen:
-    proc = subprocess.Popen([PYTHON, "-m", "gunicorn", "comity.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                             "--workers", "2", "--threads", "2", "--timeout", "60"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)  # its own process group: SIGKILL takes master and workers
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except (urllib.error.URLError, ConnectionError, OSError):
-            time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    raise AssertionError("the server did not start")
-
-
-def _post(port, token, path, payload, timeout=10):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(payload).encode(), method="POST",
-                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        return r.status, json.loads(r.read() or b"{}")
 
 
 def test_sigkill_mid_stream_leaves_a_verifiable_log_and_no_change_without_its_event(tmp_path):
@@ -123,12 +85,7 @@ def test_sigkill_mid_stream_leaves_a_verifiable_log_and_no_change_without_its_ev
         assert status == 201
         acknowledged.append("after-restart")
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        stop_server(server)
 
     assert _cli(env, "audit", "sign").returncode == 0
     verify = _cli(env, "audit", "verify", "--strict", "--json", check=False)

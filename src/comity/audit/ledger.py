@@ -282,7 +282,9 @@ def sign_current_head(*, actor=None, via: str = ""):
     from comity.ledger import key_id
 
     with transaction.atomic():
-        state = LedgerState.objects.filter(pk=1).first()
+        # Locked from the start (PostgreSQL): an event committed between this read and the append below would
+        # make the logged size differ from the head's (tests/security/test_crash_many.py, on PostgreSQL).
+        state = LedgerState.objects.select_for_update().filter(pk=1).first()
         size = state.size if state else 0
         latest = TreeHead.objects.order_by("-size", "-id").first()
         if latest is not None and latest.size == size:

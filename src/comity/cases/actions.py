@@ -95,6 +95,12 @@ def _sha256(value) -> str:
 def _next_reference(prefix: str, model, field: str) -> str:
     year = timezone.now().year
     stem = f"{prefix}-{year}-"
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # One number at a time (SQLite's IMMEDIATE transactions already are): two cases created at once got the
+        # same reference and one of them a server error (tests/security/test_crash_many.py, on PostgreSQL).
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [stem])
     last = (model.objects.filter(**{f"{field}__startswith": stem}).order_by(f"-{field}")
             .values_list(field, flat=True).first())
     n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
@@ -1051,13 +1057,15 @@ def deadline_rows(user, *, today: dt.date | None = None, limit: int = 200) -> li
     """What is due across the cases the user may see: open deadlines and open tasks, most urgent first."""
     today = today or timezone.localdate()
     # A closed case has nothing due: its proceedings have ended (reopening it brings its items back).
-    visible = Case.objects.visible_to(user).filter(state=Case.State.OPEN).values("pk")
+    # The user's cases from their memberships (Case.objects.visible_to), the state checked in the join: not a
+    # scan of every open case of the instance (docs/performance.md).
+    visible = CaseMembership.objects.filter(user=user, revoked_at__isnull=True).values("case_id")
     rows = []
-    for d in (Deadline.objects.filter(case__in=visible, status=Deadline.Status.OPEN)
+    for d in (Deadline.objects.filter(case__in=visible, case__state=Case.State.OPEN, status=Deadline.Status.OPEN)
               .select_related("case", "request").order_by("due", "id")[:limit]):
         rows.append({"type": "deadline", "due": d.due, "overdue": d.due < today, "label": d.label,
                      "citation": d.citation, "legal": d.legal, "case": d.case, "request": d.request, "code": d.code})
-    for t in (Task.objects.filter(case__in=visible, done_at__isnull=True, due__isnull=False)
+    for t in (Task.objects.filter(case__in=visible, case__state=Case.State.OPEN, done_at__isnull=True, due__isnull=False)
               .select_related("case", "request", "assignee").order_by("due", "id")[:limit]):
         rows.append({"type": "task", "due": t.due, "overdue": t.due < today, "label": t.title, "citation": "",
                      "legal": False, "case": t.case, "request": t.request, "code": "task", "task": t})
