@@ -523,7 +523,7 @@ _DISPOSED = b'"event_type":"case.disposed"'
 _SIGNED = b'"event_type":"ledger.tree_head_signed"'
 
 
-def check_beside_the_log(leaves: list[bytes]) -> list[str]:
+def check_beside_the_log(leaves: list[bytes], *, state=None, cached=None) -> list[str]:
     """The tables kept beside the log, against the log's entries (part of the deep verification).
 
     - No event is stored outside the log (an event row without a position would be invisible to it).
@@ -534,6 +534,11 @@ def check_beside_the_log(leaves: list[bytes]) -> list[str]:
       recorded erased it (the case's disposal, or a disposal listing the event among ``erased_text_events``).
     - Every signed tree head stored is one the log recorded signing (`ledger.tree_head_signed` names its
       size and key), and every head the log recorded signing is stored.
+
+    ``state`` is the log's state row to check (read before ``leaves`` when the log is live: it then describes
+    the first ``state.size`` entries) and ``cached`` the subtree cache read before ``leaves``; both are read
+    here when not given. Rows written after ``leaves`` were read (heads, kept texts of newer events) are not
+    held against them.
 
     Returns the problems found, in words (empty when all holds)."""
     from comity.audit.models import AuditEvent, AuditText, LedgerState, LedgerSubtree, TreeHead
@@ -551,7 +556,13 @@ def check_beside_the_log(leaves: list[bytes]) -> list[str]:
     if relinked:
         problems.append(f"{relinked} audit event(s) are linked to another account than the one their entry names")
     stored_hashes = _stored_leaf_hashes()
+    if state is None:
+        state = LedgerState.objects.filter(pk=1).first()
+    if cached is None:
+        cached = {(lvl, idx): h for lvl, idx, h in LedgerSubtree.objects.values_list("level", "index", "hash")}
+    n0 = state.size if state is not None else len(leaves)
     compact, expected = CompactRange(), {}
+    at_n0 = CompactRange() if n0 == 0 else None
     committed: dict[int, dict] = {}
     rehashed: list[int] = []
     disposed_cases: set[int] = set()
@@ -564,6 +575,8 @@ def check_beside_the_log(leaves: list[bytes]) -> list[str]:
         for level, index, node in compact.append(digest):
             if level >= CACHE_MIN_LEVEL:
                 expected[(level, index)] = node.hex()
+        if seq + 1 == n0:
+            at_n0 = compact.copy()
         if _COMMITTED in entry or _DISPOSED in entry or _SIGNED in entry:
             try:
                 event = json.loads(entry)
@@ -585,14 +598,13 @@ def check_beside_the_log(leaves: list[bytes]) -> list[str]:
     if rehashed:
         problems.append(f"{len(rehashed)} stored leaf hash(es) differ from their entries (first: event seq "
                         f"{rehashed[0]}): inclusion proofs would not verify")
-    state = LedgerState.objects.filter(pk=1).first()
-    if state is not None and (state.compact or leaves) and state.compact != compact.to_dict():
+    if state is not None and (state.compact or leaves) and (at_n0 is None or state.compact != at_n0.to_dict()):
         problems.append("the log's stored state (its compact range) differs from the one its entries give: "
                         "heads signed from now on would not match the log")
-    cached = {(lvl, idx): h for lvl, idx, h in LedgerSubtree.objects.values_list("level", "index", "hash")}
     wrong = sorted(k for k in cached.keys() & expected.keys() if cached[k] != expected[k])
     extra = sorted(cached.keys() - expected.keys())
-    missing = sorted(expected.keys() - cached.keys())
+    # Subtrees completed by events appended after the cache was read are not expected in it.
+    missing = sorted(k for k in expected.keys() - cached.keys() if (k[1] + 1) << k[0] <= n0)
     for what, keys in (("differ from the entries", wrong), ("cover no complete part of the log", extra),
                        ("are missing", missing)):
         if keys:
@@ -601,7 +613,7 @@ def check_beside_the_log(leaves: list[bytes]) -> list[str]:
 
     seen: set[tuple[int, str]] = set()
     bad_texts = 0
-    for seq, field, case_id, text, salt in AuditText.objects.values_list(
+    for seq, field, case_id, text, salt in AuditText.objects.filter(event__seq__lt=len(leaves)).values_list(
             "event__seq", "field", "case_id", "text", "salt").iterator():
         logged = committed.get(seq)
         want = logged["texts"].get(field) if logged else None
@@ -620,7 +632,7 @@ def check_beside_the_log(leaves: list[bytes]) -> list[str]:
 
     heads: dict[int, set] = {}
     doubled: set[int] = set()
-    for size, key in TreeHead.objects.values_list("size", "key_id"):
+    for size, key in TreeHead.objects.filter(size__lte=len(leaves)).values_list("size", "key_id"):
         if key in heads.setdefault(size, set()):
             doubled.add(size)
         heads[size].add(key)
@@ -655,12 +667,17 @@ def verify_database(checkpoints=(), *, strict: bool = False, deep: bool = True, 
 
     Returns an AuditVerification: comity.ledger's LogVerification (``first_divergence`` is the first bad
     position found by any check) with ``witness`` (a WitnessReport)."""
-    from comity.audit.models import LedgerState, TreeHead
+    from comity.audit.models import LedgerState, LedgerSubtree, TreeHead
     from comity.ledger import verify_log
 
     files, key_paths = witness_config(witness_files, witness_keys)
     cosignatures, refusals, witness_problems = load_witnessed(
         files, key_paths, keys_label="--witness-key" if witness_keys else "COMITY_WITNESS_KEYS")
+    # The log grows while it is verified: its state and subtree cache are read before the entries and the
+    # state again after them, so an append committed in between is told from a tamper (the checks use
+    # `before` as the state of the first `before.size` entries, and `after` when nothing was appended).
+    before = LedgerState.objects.filter(pk=1).first()
+    cached_before = {(lvl, idx): h for lvl, idx, h in LedgerSubtree.objects.values_list("level", "index", "hash")}
     leaves, gaps = _stored_entries()
     if any(not entry for entry in leaves):  # an event stored without its entry: encode it from its columns
         blank = [i for i, entry in enumerate(leaves) if not entry]
@@ -672,8 +689,12 @@ def verify_database(checkpoints=(), *, strict: bool = False, deep: bool = True, 
     if state is None and leaves:
         gaps.append(f"the log's state is missing, though {len(leaves)} events are stored: the next event would "
                     "restart the log")
-    if state is not None and state.size != len(leaves):
+    if state is not None and not ((before.size if before else 0) <= len(leaves) <= state.size):
         gaps.append(f"the log's state counts {state.size} events but {len(leaves)} are stored")
+    if state is not None and state.size != len(leaves):
+        live = before if before is not None and before.size <= len(leaves) else None
+    else:
+        live = state
     own = []
     for stored in TreeHead.objects.order_by("size", "pk"):
         try:
@@ -728,7 +749,7 @@ def verify_database(checkpoints=(), *, strict: bool = False, deep: bool = True, 
                     first, bound, exact = seq, seq + 1, True
                 break
     if deep:
-        beside = check_beside_the_log(leaves)
+        beside = check_beside_the_log(leaves, state=live, cached=cached_before)
         if beside:
             ok = False
             messages += tuple(beside)

@@ -1,0 +1,30 @@
+"""`comity audit verify` on a live instance: events appended while it reads the log are not tampers.
+
+The state and the subtree cache are read before the entries; the crash campaign (tests/security) found that
+a verification running beside writers reported "compact range differs" when they were read after."""
+
+from __future__ import annotations
+
+from comity.audit import ledger
+from comity.audit.models import LedgerState, LedgerSubtree
+from comity.cases import actions
+
+
+def test_events_appended_between_the_reads_are_not_reported(case, caseworker):
+    for i in range(20):
+        actions.do_add_note(case, text=f"before {i}", acting_user=caseworker)
+    before = LedgerState.objects.get(pk=1)
+    cached = {(lvl, idx): h for lvl, idx, h in LedgerSubtree.objects.values_list("level", "index", "hash")}
+    for i in range(40):  # a writer appends while the verification reads (completing new subtrees too)
+        actions.do_add_note(case, text=f"during {i}", acting_user=caseworker)
+    leaves, gaps = ledger._stored_entries()
+    assert not gaps and len(leaves) > before.size
+    assert ledger.check_beside_the_log(leaves, state=before, cached=cached) == []
+    # ...while the same reads on a state that does not describe those entries are reported.
+    forged = dict(before.compact, hashes=["00" * 32] * len(before.compact["hashes"]))
+    LedgerState.objects.filter(pk=1).update(compact=forged)
+    assert ledger.check_beside_the_log(leaves, state=LedgerState.objects.get(pk=1), cached=cached) == [
+        "the log's stored state (its compact range) differs from the one its entries give: heads signed from now "
+        "on would not match the log"]
+    # And a verification of the whole database, with nothing appended since, reports the forged state.
+    assert not ledger.verify_database().ok
