@@ -74,7 +74,8 @@ def start_server(env, port, *, serve: bool = False, workers: int = 2, timeout: f
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"the server exited with {proc.returncode} while starting")
+            said = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+            raise AssertionError(f"the server exited with {proc.returncode} while starting:\n{said}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
                 if r.status == 200:

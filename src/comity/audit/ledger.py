@@ -238,13 +238,9 @@ def _load(*, for_signing: bool):
         if not path.exists():
             if source == "COMITY_LEDGER_KEY":
                 raise _key_error(source, f"names {path}, which does not exist")
-            try:  # generated once; another process that got there first wins
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass
-            else:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(private_key_to_pem(generate_private_key()))
+            from comity.keyfiles import create_once
+
+            create_once(path, private_key_to_pem(generate_private_key()))  # generated once; the first process wins
         try:
             data = path.read_bytes()
         except OSError as e:

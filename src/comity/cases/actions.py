@@ -92,7 +92,8 @@ def _sha256(value) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def _next_reference(prefix: str, model, field: str) -> str:
+def next_reference(prefix: str, model, field: str) -> str:
+    """The next free reference PREFIX-YEAR-NNNNNN for `model.field`, numbered one transaction at a time."""
     year = timezone.now().year
     stem = f"{prefix}-{year}-"
     connection = transaction.get_connection()
@@ -115,7 +116,7 @@ def do_create_case(*, title: str, summary: str = "", acting_user: User, via: str
     _check({"title": text_error(title, required=True, max_length=200),
             "summary": text_error(summary, required=False, max_length=20000)})
     with transaction.atomic():
-        case = Case.objects.create(reference=_next_reference("CASE", Case, "reference"), title=title.strip(),
+        case = Case.objects.create(reference=next_reference("CASE", Case, "reference"), title=title.strip(),
                                    summary=(summary or "").strip(), created_by=acting_user, unit=acting_user.unit)
         CaseMembership.objects.create(case=case, user=acting_user, granted_by=acting_user,
                                       basis=CaseMembership.Basis.CREATOR)
@@ -396,7 +397,7 @@ def do_create_request(case: Case, *, kind: str, direction: str, subject: str, re
     lc = lifecycle(kind)
     with transaction.atomic():
         req = CooperationRequest.objects.create(
-            case=case, reference=_next_reference("REQ", CooperationRequest, "reference"), kind=kind,
+            case=case, reference=next_reference("REQ", CooperationRequest, "reference"), kind=kind,
             direction=direction, notice_action=notice_action or "", subject=subject.strip(),
             requesting_state=requesting_state.upper(), requested_state=requested_state.upper(),
             requesting_authority=requesting_authority.strip(), requested_authority=requested_authority.strip(),

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from comity import audit
 from comity.accounts.models import Role, User
-from comity.cases.actions import is_member, require_member
+from comity.cases.actions import is_member, next_reference, require_member
 from comity.cases.models import Case, CooperationRequest
 from comity.cases.validation import country_error, date_error, filename_error, parse_date, text_error
 from comity.errors import InvalidInput, NotAllowed
@@ -58,10 +58,9 @@ def keyring() -> crypto.Keyring:
 
 
 def _next_exhibit_number() -> str:
-    stem = f"EV-{timezone.now().year}-"
-    last = (EvidenceItem.objects.filter(exhibit_number__startswith=stem).order_by("-exhibit_number")
-            .values_list("exhibit_number", flat=True).first())
-    return f"{stem}{(int(last.rsplit('-', 1)[1]) + 1) if last else 1:06d}"
+    # Numbered one transaction at a time, as case references are (two items registered at once on PostgreSQL
+    # would otherwise get one number).
+    return next_reference("EV", EvidenceItem, "exhibit_number")
 
 
 def _store_path(name: str) -> Path:

@@ -9,6 +9,7 @@ created by the explicit init step `django-admin evidence_init_key` (and `comity 
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -57,9 +58,10 @@ def init_master_key() -> Path:
     """Create the keyring file with a new random key; refuses to overwrite an existing one."""
     path = keyring_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(crypto.encode_key(crypto.new_key()) + "\n")
+    from comity.keyfiles import create_once
+
+    if not create_once(path, (crypto.encode_key(crypto.new_key()) + "\n").encode()):
+        raise FileExistsError(errno.EEXIST, "the keyring exists already", str(path))
     return path
 
 

@@ -90,13 +90,16 @@ class LocalTSA:
             tsa = cls.generate()
             pem = tsa.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                 serialization.NoEncryption())
-            try:  # O_EXCL: two processes starting at once keep one authority
-                fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
+            from comity.keyfiles import create_once
+
+            # The certificate first, under a name of this attempt; the key is linked into place whole (the first
+            # process wins) and only then the certificate renamed beside it, so a key never lacks its certificate.
+            staged = folder / f".tsa_cert.{os.getpid()}.pem"
+            staged.write_bytes(tsa.certificate.public_bytes(serialization.Encoding.PEM))
+            if not create_once(key_path, pem):
+                staged.unlink(missing_ok=True)
                 return cls.load_or_create(folder)
-            cert_path.write_bytes(tsa.certificate.public_bytes(serialization.Encoding.PEM))
-            with os.fdopen(fd, "wb") as f:
-                f.write(pem)
+            os.replace(staged, cert_path)
             return tsa
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from comity.cases.validation import date_error, parse_date, text_error
 from comity.errors import check
 
@@ -34,10 +32,10 @@ def _choice_error(value, choices) -> str | None:
 
 
 def _next_reference(prefix: str, model) -> str:
-    stem = f"{prefix}-{timezone.now().year}-"
-    last = (model.objects.filter(reference__startswith=stem).order_by("-reference")
-            .values_list("reference", flat=True).first())
-    return f"{stem}{(int(last.rsplit('-', 1)[1]) + 1) if last else 1:06d}"
+    from comity.cases.actions import next_reference
+
+    return next_reference(prefix, model, "reference")
+
 
 def _date_field(value, name: str, errors: dict, *, allow_future=True) -> dt.date | None:
     try:
