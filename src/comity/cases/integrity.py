@@ -108,11 +108,33 @@ def _logged(case_ids=None) -> tuple[dict[int, dict], set[int]]:
     return uploads, disposed
 
 
+def _content_hash(doc) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with doc.file.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _file_step(step):
+    """Run a step that reads a document's file: (its result, None), or (None, the failure's code)."""
+    from comity.cases import storage
+    from comity.evidence.crypto import MasterKeyMissing
+
+    try:
+        return step(), None
+    except FileNotFoundError:
+        return None, "file_missing"
+    except MasterKeyMissing:
+        return None, "key_missing"
+    except (storage.DocumentCorrupted, OSError):
+        return None, "file_corrupted"
+
+
 def verify_documents(case_ids=None, *, check_files: bool = True) -> tuple[dict, list[DocumentReport]]:
     """Check the documents of the given cases (all when None) against the log; returns (summary, reports)."""
-    from comity.cases import storage
     from comity.cases.models import Document
-    from comity.evidence.crypto import MasterKeyMissing
 
     uploads, disposed = _logged(case_ids)
     docs = Document.objects.all().order_by("pk")
@@ -133,38 +155,19 @@ def verify_documents(case_ids=None, *, check_files: bool = True) -> tuple[dict, 
             r.failures.append("anchor")
         if not check_files:
             continue
-        try:
-            now = descriptive_hmac(doc)
-        except FileNotFoundError:
-            r.failures.append("file_missing")
+        now, failure = _file_step(lambda: descriptive_hmac(doc))
+        if failure is None:
+            anchored = logged.get("descriptive_hmac")
+            if anchored is None or now is None:
+                r.notes.append("its descriptive details were not anchored (stored by an earlier version)")
+            elif not hmac.compare_digest(now, anchored):
+                r.failures.append("descriptive")
+            content, failure = _file_step(lambda: _content_hash(doc))
+        if failure is not None:
+            r.failures.append(failure)
             continue
-        except MasterKeyMissing:
-            r.failures.append("key_missing")
-            continue
-        except (storage.DocumentCorrupted, OSError):
-            r.failures.append("file_corrupted")
-            continue
-        anchored = logged.get("descriptive_hmac")
-        if anchored is None or now is None:
-            r.notes.append("its descriptive details were not anchored (stored by an earlier version)")
-        elif not hmac.compare_digest(now, anchored):
-            r.failures.append("descriptive")
-        try:
-            digest, size = hashlib.sha256(), 0
-            with doc.file.open("rb") as f:
-                while chunk := f.read(1 << 20):
-                    digest.update(chunk)
-                    size += len(chunk)
-        except FileNotFoundError:
-            r.failures.append("file_missing")
-            continue
-        except MasterKeyMissing:
-            r.failures.append("key_missing")
-            continue
-        except (storage.DocumentCorrupted, OSError):
-            r.failures.append("file_corrupted")
-            continue
-        if digest.hexdigest() != logged.get("sha256") or size != logged.get("size"):
+        digest, size = content
+        if digest != logged.get("sha256") or size != logged.get("size"):
             r.failures.append("file_mismatch")
     for pk, logged in sorted(uploads.items()):
         if pk not in seen and logged.get("case_id") not in disposed:
