@@ -69,6 +69,7 @@ MIDDLEWARE = [
     # the Content-Security-Policy header, and Cache-Control: no-store on anything that may carry personal data.
     "comity.web.middleware.ContentSecurityPolicyMiddleware",
     "comity.web.middleware.NoStoreMiddleware",
+    "comity.web.middleware.RejectNulMiddleware",  # PostgreSQL cannot hold U+0000: refused with the parameter's name
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -60,7 +60,7 @@ def _caught(world, tamper) -> bool:
             try:
                 with transaction.atomic():
                     applied = tamper()
-            except IntegrityError:
+            except (IntegrityError, DataError):  # the database itself refused it (unique, key, range)
                 applied = False
             if applied is False:
                 raise _Rollback

@@ -164,3 +164,30 @@ class NoStoreMiddleware:
         if personal and "no-store" not in response.get("Cache-Control", ""):
             add_never_cache_headers(response)
         return response
+
+
+class RejectNulMiddleware:
+    """A NUL character (U+0000) in the address or a query parameter is refused before any view runs: PostgreSQL
+    cannot store or compare text holding one (a case search with `?state=%00` was a server error there, found
+    by fuzzing the API on PostgreSQL). The API answers 422 naming the parameter; pages answer 400."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        bad = next((key for key, values in request.GET.lists()
+                    if "\x00" in key or any("\x00" in v for v in values)), None)
+        if bad is None and "\x00" in request.path:
+            bad = "path"
+        if bad is None:
+            return self.get_response(request)
+        field = bad.replace("\x00", "\\0") or "query"
+        reason = "contains a NUL character (U+0000)"
+        if request.path_info.startswith("/api/"):
+            from django.http import JsonResponse
+
+            return JsonResponse({"error": "invalid_input", "message": f"{field}: {reason}", "errors": {field: reason},
+                                 "detail": f"{field}: {reason}"}, status=422)
+        from django.views import defaults
+
+        return defaults.bad_request(request, ValueError(f"{field} {reason}"))
