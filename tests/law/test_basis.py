@@ -60,8 +60,10 @@ def test_un_convention_excluded_for_treaty_only_state_without_acceptance():
 
 
 def test_un_convention_between_two_states_that_need_no_treaty():
-    # India asks China: neither requires a treaty, so UNTOC offences are extraditable between them (Art 16(6))
-    res = legal_basis("IN", "CN", "extradition", "2024-01-01")
+    # Brazil asks China: neither requires a treaty (Brazil: Lei 13.445/2017 art 84, reciprocity; China: Extradition
+    # Law arts 3 and 15), so UNTOC offences are extraditable between them (Art 16(6)). India, the earlier example,
+    # extradites only to States named by a treaty or a government order (Extradition Act 1962 s 3), read 2026-12-02.
+    res = legal_basis("BR", "CN", "extradition", "2024-01-01")
     assert res.instruments[0] == "UNTOC"
     item = res[0]
     assert "16(6)" in item.why
