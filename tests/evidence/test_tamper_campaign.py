@@ -14,13 +14,13 @@ import os
 from pathlib import Path
 
 import pytest
-from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from comity.evidence import actions, report
 from comity.evidence.models import CustodyEvent, Disclosure, EvidenceItem, UserSigningKey
+from tests.support.tamper import caught
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +31,6 @@ CAMPAIGN = settings(max_examples=int(os.environ.get("COMITY_TAMPER_EXAMPLES", "6
 
 HEX = "0123456789abcdef"
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=24)
-
-
-class _Rollback(Exception):
-    pass
 
 
 @pytest.fixture
@@ -70,26 +66,7 @@ def _verification_passes(world) -> bool:
 
 def _tampered(world, tamper) -> bool:
     """Apply the tamper, verify, undo; True when verification caught it. Refused tampers are rejected."""
-    files = {p: p.read_bytes() for p in world["files"]}
-    caught = None
-    try:
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    applied = tamper()
-            except (IntegrityError, DataError):  # the database refused it (a key, a range): no tamper happened
-                applied = False
-            if applied is False:
-                raise _Rollback
-            caught = not _verification_passes(world)
-            raise _Rollback
-    except _Rollback:
-        pass
-    finally:
-        for p, blob in files.items():
-            p.write_bytes(blob)
-    assume(caught is not None)
-    return caught
+    return caught(tamper, lambda: _verification_passes(world), world["files"])
 
 
 # --- edits ----------------------------------------------------------------------------------------------

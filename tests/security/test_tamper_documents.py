@@ -12,7 +12,6 @@ import shutil
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DataError, IntegrityError, transaction
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +19,7 @@ from comity.cases import actions
 from comity.cases.integrity import verify_documents
 from comity.cases.models import Document
 from comity.cli import main
+from tests.support.tamper import caught
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +28,6 @@ CAMPAIGN = settings(max_examples=int(os.environ.get("COMITY_TAMPER_EXAMPLES", "6
                                                           HealthCheck.filter_too_much])
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=24)
 HEX = "0123456789abcdef"
-
-
-class _Rollback(Exception):
-    pass
 
 
 def _upload(case, user, name, body, title="", request=None):
@@ -53,27 +49,7 @@ def world(case, supervisor, caseworker, extradition):
 
 
 def _caught(world, tamper) -> bool:
-    saved = {p: open(p, "rb").read() for p in world["files"].values()}
-    caught = None
-    try:
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    applied = tamper()
-            except (IntegrityError, DataError):  # the database itself refused it (unique, key, range)
-                applied = False
-            if applied is False:
-                raise _Rollback
-            caught = not verify_documents()[0]["ok"]
-            raise _Rollback
-    except _Rollback:
-        pass
-    finally:
-        for p, blob in saved.items():
-            with open(p, "wb") as f:
-                f.write(blob)
-    assume(caught is not None)
-    return caught
+    return caught(tamper, lambda: verify_documents()[0]["ok"], world["files"].values())
 
 
 COLUMNS = ["case", "request", "title", "filename", "content_type", "file", "sha256", "size", "uploaded_by",
