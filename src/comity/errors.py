@@ -18,6 +18,9 @@ derive their errors from it and stay importable without Django.
     ├── NotFound            404  does not exist, or the user may not know it exists
     ├── PurposeRequired*    403  an oversight user must state a purpose first (comity.cases.access)
     ├── IntegrityError      409  well-formed input that does not verify (a proof, a signature, a seal)
+    ├── Conflict            409  the same idempotency key is still being processed
+    ├── PreconditionFailed  412  an update based on a stale version (If-Match); `changed` lists what differs
+    ├── PreconditionRequired 428 an update that does not say which version it changes (no If-Match)
     ├── ServiceUnavailable  503  an outside service (time-stamping authority) failed
     └── DataError           500  the product's own data files are inconsistent
 """
@@ -27,7 +30,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 __all__ = ["ComityError", "InvalidInput", "NotAllowed", "NotFound", "IntegrityError", "ServiceUnavailable",
-           "DataError", "check", "cli_fail", "render_cli"]
+           "DataError", "Conflict", "PreconditionFailed", "PreconditionRequired", "check", "cli_fail", "render_cli"]
 
 
 class ComityError(Exception):
@@ -90,6 +93,44 @@ class IntegrityError(ComityError):
     code = "integrity_error"
     status = 409
     exit_code = 1
+
+
+class Conflict(ComityError):
+    """The same operation is already under way (a create retried with its idempotency key while the first
+    attempt still runs); try again in a moment."""
+
+    code = "conflict"
+    status = 409
+    exit_code = 6
+
+
+class PreconditionFailed(ComityError):
+    """An update made against a version that is no longer the current one (HTTP If-Match): someone else
+    changed the object meanwhile. `changed` names each field that differs, with its current value."""
+
+    code = "precondition_failed"
+    status = 412
+    exit_code = 7
+
+    def __init__(self, errors=None, *, changed: Mapping[str, Any] | None = None, current_etag: str = "", **kw):
+        super().__init__(errors, **kw)
+        self.changed = dict(changed or {})
+        self.current_etag = current_etag
+
+    def as_dict(self) -> dict[str, Any]:
+        out = super().as_dict()
+        out["changed"] = self.changed
+        out["etag"] = self.current_etag
+        return out
+
+
+class PreconditionRequired(ComityError):
+    """An update that does not say which version it changes: send the ETag of the version read in
+    If-Match (or `--if-match` on the command line)."""
+
+    code = "precondition_required"
+    status = 428
+    exit_code = 7
 
 
 class ServiceUnavailable(ComityError):

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "comity.web.middleware.ContentSecurityPolicyMiddleware",
     "comity.web.middleware.NoStoreMiddleware",
     "comity.web.middleware.RejectNulMiddleware",  # PostgreSQL cannot hold U+0000: refused with the parameter's name
+    "comity.api.idempotency.IdempotencyMiddleware",  # /api/ writes with Idempotency-Key: a retry is answered once
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -221,6 +221,10 @@ def fuzz(base_url: str, world: dict, *, examples: int, seed: int = 0, stats: Sta
         if budget is not None and stats.calls >= budget:
             return
         op = f"{case.method.upper()} {case.operation.path}"
+        if bearer.get(who) is not None:
+            # the token is ours, not generated: schemathesis would otherwise take a header next to a generated
+            # one (Idempotency-Key) for generated auth and expect it refused
+            object.__setattr__(case, "_has_explicit_auth", True)
         curl = case.as_curl_command(base_url=base_url)
         try:
             response = case.call(base_url=base_url, session=session, timeout=30)
@@ -301,7 +305,7 @@ def test_every_operation_that_needs_a_token_documents_401(openapi, method, path)
 
 
 @pytest.mark.parametrize("method, path, codes", [
-    ("get", "/api/cases", {"422"}),  # ?page=abc
+    ("get", "/api/cases", {"422"}),  # ?limit=abc
     ("get", "/api/cases/{case_id}/entities.ftm", {"404", "422"}),
     ("get", "/api/cases/{case_id}/documents/{document_id}/content", {"404", "422"}),
     ("get", "/api/requests/{request_id}/draft/check", {"422"}),
@@ -349,8 +353,8 @@ def test_a_number_or_flag_in_place_of_a_field_is_refused_naming_the_field(client
 
     _, raw = do_create_token(supervisor, name="t", scope="read", acting_user=supervisor)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-    r = client.get("/api/cases?page=first", **auth)
-    assert r.status_code == 422 and "page" in r.json()["errors"]
+    r = client.get("/api/cases?limit=first", **auth)
+    assert r.status_code == 422 and "limit" in r.json()["errors"]
     r = client.get("/api/audit/tree-heads?limit=many", **auth)
     assert r.status_code == 422 and "limit" in r.json()["errors"]
 

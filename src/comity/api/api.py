@@ -15,34 +15,25 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, StreamingHttpResponse
-from ninja import File, Form, NinjaAPI, Schema, Status
+from ninja import File, Form, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.files import UploadedFile
 from ninja.openapi.docs import Swagger
 from ninja.parser import Parser
-from ninja.security import HttpBearer
 from pydantic import Field
 
-from comity.accounts.actions import authenticate_token
 from comity.api.audit_api import router as audit_router
 from comity.api.law_api import assess_facts as law_assess_view
 from comity.api.law_api import router as law_router
-from comity.api.schemas import DetailOut, content, errors, with_bad_request
-from comity.accounts.models import TokenScope, User
+from comity.api.common import (CURSOR_DOC, Page, LIMIT_DOC, PURPOSE_DOC, TokenAuth, case_or_404, member_case,
+                               member_request, page_of, read_case, read_request, sort_description, writer)
+from comity.api.schemas import DetailOut, content, errors, finish_schema
+from comity.accounts.models import User
 from comity.cases import actions
 from comity.cases import reads
 from comity.cases.access import PurposeRequired
 from comity.cases.models import Case, CooperationRequest, Deadline, Document, Task
-from comity.errors import ComityError, InvalidInput, NotAllowed, NotFound
-
-
-class TokenAuth(HttpBearer):
-    def authenticate(self, request, token):
-        found = authenticate_token(token)
-        if found is None:
-            return None
-        request.user, request.comity_token = found
-        return found[0]
+from comity.errors import ComityError, InvalidInput, NotFound, PreconditionFailed
 
 
 # /api/docs: Swagger UI from django-ninja's bundled static files ("ninja" is in INSTALLED_APPS), never a CDN;
@@ -74,7 +65,12 @@ class ObjectBodyParser(Parser):
 
 class ComityAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
-        return with_bad_request(super().get_openapi_schema(*args, **kwargs))
+        return finish_schema(super().get_openapi_schema(*args, **kwargs))
+
+    def get_operation_id(self, operation) -> str:
+        # The function's own name: `list_cases`, `close_case`; the CLI's remote mode and the Python client
+        # call operations by it (tests/api/test_openapi_complete.py checks they are unique).
+        return operation.view_func.__name__
 
 
 api = ComityAPI(title="Comity API", version="1", auth=TokenAuth(), urls_namespace="api", docs=DOCS,
@@ -92,7 +88,10 @@ def _comity_error(request, exc: ComityError):
     if isinstance(exc, PurposeRequired):
         body["errors"] = {"purpose": "oversight users must state a purpose (query parameter `purpose`) to open "
                                      "a case; it is recorded with each read"}
-    return api.create_response(request, body, status=exc.status)
+    response = api.create_response(request, body, status=exc.status)
+    if isinstance(exc, PreconditionFailed) and exc.current_etag:
+        response["ETag"] = exc.current_etag
+    return response
 
 
 @api.exception_handler(HttpError)
@@ -123,31 +122,13 @@ def _auth(request, exc):
     return api.create_response(request, {"detail": "Missing, unknown, revoked or expired token."}, status=401)
 
 
-def _writer(request) -> User:
-    token = getattr(request, "comity_token", None)
-    if token is None or token.scope != TokenScope.WRITE:
-        raise NotAllowed("This token is read-only; create a token with the write scope to make changes.")
-    return request.user
+_writer = writer
+_member_case = member_case
+_read_case = read_case
 
 
 def _case(request, case_id: int) -> Case:
-    case = Case.objects.filter(pk=case_id).first()
-    if case is None:
-        raise NotFound("No such case.")
-    return case
-
-
-def _member_case(request, case_id: int) -> Case:
-    case = _case(request, case_id)
-    actions.require_member(case, request.user)
-    return case
-
-
-def _read_case(request, case_id: int, purpose: str | None, *, what: str, obj=None) -> tuple[Case, str]:
-    """The one compartment rule (comity.cases.reads): members read their cases; oversight users state a
-    purpose, which is validated and recorded; the read is logged."""
-    case = _case(request, case_id)
-    return case, reads.read_case(request.user, case, what=what, obj=obj, stated=purpose, via="api")
+    return case_or_404(case_id)
 
 
 api.add_router("/law", law_router)
@@ -159,6 +140,14 @@ api.add_router("/law", law_router)
 def assess_endpoint(request):
     return law_assess_view(request)
 api.add_router("/audit", audit_router)
+
+# One router per area, each in its own module, mounted at the root so paths read /api/cases/..., /api/evidence/...
+from comity.api import (accounts_api, assessments_api, builder_api, cases_api, evidence_api,  # noqa: E402
+                        feed_api, oversight_api, requests_api)
+
+for _module in (cases_api, requests_api, builder_api, assessments_api, evidence_api, oversight_api, accounts_api,
+                feed_api):
+    api.add_router("", _module.router)
 
 
 # --- schemas ---------------------------------------------------------------------------------------
@@ -191,13 +180,6 @@ class CaseOut(Schema):
     state: str
     updated_at: dt.datetime
     requests: list[RequestBrief]
-
-
-class CasePage(Schema):
-    count: int
-    page: int
-    pages: int
-    results: list[CaseOut]
 
 
 class StepOut(Schema):
@@ -363,8 +345,19 @@ def _request_out(r: CooperationRequest, user) -> dict:
 
 # --- endpoints -------------------------------------------------------------------------------------
 
-@api.get("/cases", response={200: CasePage, **errors(422)}, tags=["cases"], summary="Cases you are a member of")
-def list_cases(request, state: str = "", kind: str = "", country: str = "", status: str = "", page: int = 1):
+CASE_SORTS = {"updated": "updated_at", "created": "created_at", "reference": "reference", "title": "title"}
+
+
+@api.get("/cases", response={200: Page[CaseOut], **errors(422)}, tags=["cases"],
+         summary="Cases you are a member of, filtered, sorted, a page at a time")
+def list_cases(request, state: Literal["", "open", "closed"] = "",
+               kind: Literal["", "mla", "extradition", "transfer", "asset_recovery", "notice"] = "",
+               country: str = Query("", description="ISO 3166 alpha-2 code of a requesting or requested State"),
+               status: str = Query("", description="A request status: the case has a request in it"),
+               q: str = Query("", max_length=200, description="Words in the reference or title"),
+               sort: str = Query("-updated", description=sort_description(CASE_SORTS, "-updated")),
+               cursor: str | None = Query(None, description=CURSOR_DOC),
+               limit: int = Query(50, description=LIMIT_DOC)):
     qs = Case.objects.visible_to(request.user)
     if state:
         qs = qs.filter(state=state)
@@ -377,13 +370,11 @@ def list_cases(request, state: str = "", kind: str = "", country: str = "", stat
         f &= Q(status=status)
     if f:
         qs = qs.filter(pk__in=CooperationRequest.objects.filter(f).values("case_id"))
-    qs = qs.order_by("-updated_at", "-id").prefetch_related("requests")
-    from django.core.paginator import Paginator
-
-    pager = Paginator(qs, 50)
-    pg = pager.get_page(page)
-    reads.log_list(request.user, what="case_list", cases=pg.object_list, via="api")
-    return {"count": pager.count, "page": pg.number, "pages": pager.num_pages, "results": [_case_out(c) for c in pg]}
+    if q:
+        qs = qs.filter(Q(reference__icontains=q) | Q(title__icontains=q))
+    return page_of(qs.prefetch_related("requests"), sort=sort, sorts=CASE_SORTS, default="-updated",
+                   cursor=cursor, limit=limit, serialize=_case_out,
+                   on_page=lambda cases: reads.log_list(request.user, what="case_list", cases=cases, via="api"))
 
 
 @api.post("/cases", response={201: CaseOut, **errors(403, 422)}, tags=["cases"])
@@ -443,23 +434,8 @@ def create_request(request, case_id: int, payload: RequestIn):
     return Status(201, _request_out(req, request.user))
 
 
-def _member_request(request, request_id: int) -> CooperationRequest:
-    req = CooperationRequest.objects.select_related("case").filter(pk=request_id).first()
-    if req is None or not actions.is_member(req.case, request.user):
-        raise NotFound("No such request.")
-    return req
-
-
-def _read_request(request, request_id: int, purpose: str | None, *, what: str) -> CooperationRequest:
-    """A request read under the one compartment rule (members, or oversight with a stated purpose)."""
-    req = CooperationRequest.objects.select_related("case").filter(pk=request_id).first()
-    if req is None:
-        raise NotFound("No such request.")
-    try:
-        reads.read_case(request.user, req.case, what=what, obj=req, stated=purpose, via="api")
-    except NotFound:
-        raise NotFound("No such request.") from None
-    return req
+_member_request = member_request
+_read_request = read_request
 
 
 @api.get("/requests/{request_id}", response={200: RequestOut, **errors(404, 422)}, tags=["requests"],

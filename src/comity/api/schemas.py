@@ -21,6 +21,13 @@ class ErrorOut(Schema):
     detail: str = Field(description="The message again, where clients look for it (as django-ninja's errors do)")
 
 
+class PreconditionOut(ErrorOut):
+    """412: the object changed since the version named in If-Match."""
+    changed: dict[str, object] = Field(description="Each field that differs from the version you read, with "
+                                                   "its current value")
+    etag: str = Field(description="The current version's ETag")
+
+
 class DetailOut(Schema):
     detail: str
 
@@ -49,6 +56,70 @@ BAD_REQUEST = {
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DetailOut"}},
                 "text/html": {"schema": {"type": "string"}}},
 }
+
+
+IDEMPOTENCY_KEY = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "description": "Your own unique string (1 to 200 printable ASCII characters): a retry with the same key "
+                   "gets the first answer again (`Idempotent-Replayed: true`) and nothing is done twice; the "
+                   "same key with a different body is refused (422). Kept 24 hours per token.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+IF_MATCH = {
+    "in": "header", "name": "If-Match", "required": True,
+    "description": "The `ETag` of the version you read (or `*` to overwrite whatever is there): a change made "
+                   "meanwhile by someone else is answered 412 with what changed, never overwritten",
+    "schema": {"type": "string"},
+}
+
+
+def if_match(**extra) -> dict:
+    """`openapi_extra` of an update guarded by If-Match (comity.api.etag.require_match): documents the
+    header and the 412 and 428 answers."""
+    out = {"x-if-match": True, "responses": {
+        412: {"description": "Stale: the object changed since the version named in If-Match",
+              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PreconditionOut"}}}},
+        428: {"description": "If-Match is missing",
+              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}}}
+    for k, v in extra.items():
+        if k == "responses":
+            out["responses"].update(v)
+        else:
+            out[k] = v
+    return out
+
+
+def finish_schema(schema: dict) -> dict:
+    """The OpenAPI document as served: the 400 every operation can get, the Idempotency-Key header and its
+    409 on every write, If-Match on every guarded update, and the schemas those answers use."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"] = {str(k): v for k, v in operation["responses"].items()}
+    schema = with_bad_request(schema)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, model in (("ErrorOut", ErrorOut), ("PreconditionOut", PreconditionOut)):
+        if name not in components:
+            found = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(found.pop("$defs", {}))
+            components[name] = found
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in ("put", "post", "delete", "patch"):
+                continue
+            params = operation.setdefault("parameters", [])
+            names = {p.get("name") for p in params}
+            if "Idempotency-Key" not in names:
+                params.append(dict(IDEMPOTENCY_KEY))
+            if operation.get("x-if-match") and "If-Match" not in names:
+                params.append(dict(IF_MATCH))
+            operation["responses"].setdefault("422", {
+                "description": "Bad input (here at least a malformed Idempotency-Key), naming the field",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}})
+            operation.setdefault("responses", {}).setdefault("409", {
+                "description": "A call with the same Idempotency-Key is still running",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}})
+    return schema
 
 
 def with_bad_request(schema: dict) -> dict:

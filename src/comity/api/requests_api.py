@@ -1,0 +1,7 @@
+"""API operations: requests (see comity.api.common for the shared rules: compartments, scopes, lists, ETags)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["requests"])
