@@ -67,7 +67,7 @@ class ComityAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         return finish_schema(super().get_openapi_schema(*args, **kwargs))
 
-    def get_operation_id(self, operation) -> str:
+    def get_openapi_operation_id(self, operation) -> str:
         # The function's own name: `list_cases`, `close_case`; the CLI's remote mode and the Python client
         # call operations by it (tests/api/test_openapi_complete.py checks they are unique).
         return operation.view_func.__name__
@@ -136,7 +136,15 @@ api.add_router("/law", law_router)
 
 @api.post("/assess", auth=None, response={200: dict, 422: dict}, tags=["law"],
           summary="Explained assessment: may or must the requested State refuse? Advisory, never a verdict; "
-                  "the same JSON as `comity assess`")
+                  "the same JSON as `comity assess`",
+          openapi_extra={"requestBody": {"required": True, "description": "The facts, as `comity assess` reads "
+                         "them (`comity assess --vocabulary` lists every field and code)", "content": {
+                             "application/json": {"schema": {"type": "object", "required": [
+                                 "kind", "requesting_state", "requested_state", "offences"],
+                                 "properties": {"kind": {"type": "string"}, "requesting_state": {"type": "string"},
+                                                "requested_state": {"type": "string"},
+                                                "date": {"type": "string", "format": "date"},
+                                                "offences": {"type": "array", "items": {"type": "object"}}}}}}}})
 def assess_endpoint(request):
     return law_assess_view(request)
 api.add_router("/audit", audit_router)
