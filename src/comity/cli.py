@@ -729,6 +729,8 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False)
     sub.add_parser("ledger", help="offline Merkle log tools for oversight bodies: comity ledger --help",
                    add_help=False)
+    sub.add_parser("remote", help="call a Comity instance's API, every operation (no database needed): comity "
+                                  "remote --help", add_help=False)
     return p
 
 
@@ -754,6 +756,10 @@ def main(argv: list[str] | None = None) -> int:
         from comity.ledger.cli import main as ledger_main
 
         return ledger_main(argv[1:])
+    if argv and argv[0] == "remote":
+        from comity.client.cli import main as remote_main
+
+        return remote_main(argv[1:])
     args = build_parser().parse_args(argv)
     return args.func(args) or 0
 

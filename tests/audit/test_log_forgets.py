@@ -84,6 +84,8 @@ def _drive_everything(supervisor, caseworker, oversight, make_user):
     case = actions.do_create_case(title=f"Fraud by {NAME}", summary=f"{NAME} stayed at the {HOTEL}",
                                   acting_user=supervisor)
     actions.do_grant_membership(case, caseworker, acting_user=supervisor)
+    actions.do_update_case(case, title=f"Fraud by {NAME} and {ALIAS}", summary=f"{NAME} left the {HOTEL}",
+                           acting_user=supervisor)
     actions.do_grant_membership(case, newcomer, acting_user=supervisor)
     actions.do_revoke_membership(case, newcomer, acting_user=supervisor)
     person = actions.do_add_entity(case, schema="Person", role="suspect", acting_user=supervisor,

@@ -14,7 +14,7 @@ from typing import Literal
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from ninja import File, Form, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.files import UploadedFile
@@ -25,8 +25,9 @@ from pydantic import Field
 from comity.api.audit_api import router as audit_router
 from comity.api.law_api import assess_facts as law_assess_view
 from comity.api.law_api import router as law_router
-from comity.api.common import (CURSOR_DOC, Page, LIMIT_DOC, PURPOSE_DOC, TokenAuth, case_or_404, member_case,
-                               member_request, page_of, read_case, read_request, sort_description, writer)
+from comity.api.common import (CURSOR_DOC, Page, LIMIT_DOC, TokenAuth, case_or_404, member_case,
+                               member_request, page_of, read_case, read_request, set_etag, sort_description,
+                               writer)
 from comity.api.schemas import DetailOut, content, errors, finish_schema
 from comity.accounts.models import User
 from comity.cases import actions
@@ -394,8 +395,10 @@ def create_case(request, payload: CaseIn):
 
 @api.get("/cases/{case_id}", response={200: CaseDetailOut, **errors(404, 422)}, tags=["cases"],
          summary="A case with its requests, parties, deadlines, documents and tasks (the read is logged)")
-def get_case(request, case_id: int, purpose: str | None = None):
+def get_case(request, response: HttpResponse, case_id: int, purpose: str | None = None):
     from django.utils import timezone
+
+    from comity.api.cases_api import case_etag_fields
 
     case, _ = _read_case(request, case_id, purpose, what="case_view")
     case = Case.objects.prefetch_related(
@@ -403,6 +406,7 @@ def get_case(request, case_id: int, purpose: str | None = None):
         Prefetch("deadlines", queryset=Deadline.objects.filter(status="open").select_related("request", "case")),
     ).get(pk=case.pk)
     today = timezone.localdate()
+    set_etag(response, case_etag_fields(case))  # If-Match of update_case, close_case, reopen_case
     return {**_case_out(case), "entities": [_entity_out(e) for e in case.entities.all()],
             "deadlines": [_deadline_out(d, today) for d in case.deadlines.all()],
             "documents": [{"id": d.pk, "title": d.title, "filename": d.filename, "sha256": d.sha256, "size": d.size}
@@ -448,8 +452,11 @@ _read_request = read_request
 
 @api.get("/requests/{request_id}", response={200: RequestOut, **errors(404, 422)}, tags=["requests"],
          summary="A request with its next steps and deadlines (the read is logged)")
-def get_request(request, request_id: int, purpose: str | None = None):
+def get_request(request, response: HttpResponse, request_id: int, purpose: str | None = None):
+    from comity.api.requests_api import request_etag_fields
+
     req = _read_request(request, request_id, purpose, what="request_view")
+    set_etag(response, request_etag_fields(req))  # If-Match of update_request
     return _request_out(req, request.user)
 
 

@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 import json
 
-from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
@@ -79,6 +78,7 @@ class IdempotencyMiddleware:
             return self.get_response(request)  # refused as unauthenticated by the API itself
         if not (1 <= len(key) <= 200) or not key.isascii() or not key.isprintable():
             return _error(422, "invalid_input", "must be 1 to 200 printable ASCII characters")
+        from comity.api import actions
         from comity.api.models import IdempotentCall
 
         try:
@@ -86,27 +86,19 @@ class IdempotencyMiddleware:
         except Exception:  # a body the parsers refuse: let the operation answer with its own named error
             return self.get_response(request)
         principal = hashlib.sha256(auth.encode()).hexdigest()
-        now = timezone.now()
-        IdempotentCall.objects.filter(created_at__lt=now - KEEP).delete()
-        try:
-            with transaction.atomic():
-                call = IdempotentCall.objects.create(principal=principal, key=key, method=request.method,
-                                                     path=request.path[:500], fingerprint=fingerprint)
-        except IntegrityError:
-            call = IdempotentCall.objects.filter(principal=principal, key=key).first()
-            if call is None:  # removed meanwhile (the first call failed): this one is the first now
-                return self.__call__(request)
+        call = actions.claim_idempotency_key(principal=principal, key=key, method=request.method, path=request.path,
+                                             fingerprint=fingerprint, keep=KEEP)
+        if call is not None:
             if call.fingerprint != fingerprint:
                 return _error(422, "invalid_input", f"was already used for a different call ({call.method} "
                                                     f"{call.path} with another body); use a new key for a "
                                                     "new call")
             if call.state == IdempotentCall.State.DONE:
                 return _replay(call)
-            if now - call.created_at < RUNNING_FOR:
+            if timezone.now() - call.created_at < RUNNING_FOR:
                 return _error(409, "conflict", "the first call with this key is still running; try again in "
                                                "a moment")
-            # the first call died while running: this retry takes its place
-            IdempotentCall.objects.filter(pk=call.pk).update(created_at=now)
+            actions.restart_idempotent_call(call)
         response = self.get_response(request)
         if 200 <= response.status_code < 300:
             streaming = getattr(response, "streaming", False)
@@ -117,9 +109,9 @@ class IdempotencyMiddleware:
                 content_type = "application/json"
             else:
                 content_type = response.get("Content-Type", "")
-            IdempotentCall.objects.filter(principal=principal, key=key).update(
-                state=IdempotentCall.State.DONE, status=response.status_code, content_type=content_type,
-                headers={h: response[h] for h in KEPT_HEADERS if response.has_header(h)}, body=body)
+            actions.keep_idempotent_answer(principal=principal, key=key, status=response.status_code,
+                                           content_type=content_type, body=body,
+                                           headers={h: response[h] for h in KEPT_HEADERS if response.has_header(h)})
         else:
-            IdempotentCall.objects.filter(principal=principal, key=key).delete()
+            actions.forget_idempotency_key(principal=principal, key=key)
         return response

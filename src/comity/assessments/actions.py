@@ -22,6 +22,38 @@ def run_assessment(facts) -> dict:
         raise InvalidInput({f"facts.{k}": v for k, v in e.errors.items()}) from None
 
 
+def exposure(facts: dict) -> list[dict]:
+    """The exposure question (defence counsel): the extradition question of `facts` asked of every State but
+    the one that wants the person (`requesting_state`), in the order of the States' names. Each row: state,
+    name, outcome, the grounds that apply ({code, label, mandatory}) and the instruments of the legal basis.
+    Pure: nothing is stored or logged. Bad facts raise InvalidInput naming the field (`facts.<field>`)."""
+    from comity import law
+    from comity.law.assess import GROUNDS
+
+    if not isinstance(facts, dict):
+        raise InvalidInput({"facts": "must be an object of facts"})
+    base = {**facts, "kind": "extradition"}
+    base.pop("requested_state", None)
+    wanted_by = base.get("requesting_state", "")
+    try:
+        law.check_state(wanted_by, "requesting_state")
+    except law.LawError as e:
+        errs = getattr(e, "errors", None)
+        raise InvalidInput({f"facts.{k}": str(v) for k, v in errs.items()} if isinstance(errs, dict) and errs
+                           else {"facts.requesting_state": str(e)}) from None
+    rows = []
+    for state, name in sorted(((s, p.name) for s, p in law.get_law().profiles.items()), key=lambda x: x[1]):
+        if state == wanted_by:
+            continue
+        result = run_assessment({**base, "requested_state": state})
+        rows.append({"state": state, "name": name, "outcome": result["outcome"],
+                     "grounds": [{"code": g["code"], "label": GROUNDS.get(g["code"], {}).get("label", g["code"]),
+                                  "mandatory": g["effect"] == "mandatory"}
+                                 for g in result["grounds"] if g["status"] == "applies"],
+                     "basis": [b["instrument"] for b in result["legal_basis"]]})
+    return rows
+
+
 def do_save_assessment(req, *, facts: dict, acting_user, via: str = "web") -> AssessmentSnapshot:
     """Save a dated, versioned snapshot of an assessment in the request's case."""
     require_member(req.case, acting_user)

@@ -22,7 +22,6 @@ from comity.cases.access import PurposeRequired
 from comity.cases.actions import is_member
 from comity.cases.models import CooperationRequest
 from comity.errors import InvalidInput, NotAllowed, NotFound
-from comity.law.assess import GROUNDS
 from comity.web import mapscale
 from comity.web.law_views import world_map
 
@@ -141,18 +140,9 @@ def exposure(request):
         base["kind"] = "extradition"
         wanted_by = base.get("requesting_state", "")
         try:
-            law.check_state(wanted_by, "requesting_state")
-            for state, name in sorted(((s, p.name) for s, p in law.get_law().profiles.items()), key=lambda x: x[1]):
-                if state == wanted_by:
-                    continue
-                result = actions.run_assessment({**base, "requested_state": state})
-                css = mapscale.EXPOSURE_CLASS.get(result["outcome"], "maybe")
-                rows.append({"state": state, "name": name, "outcome": result["outcome"], "css": css,
-                             "words": mapscale.EXPOSURE_WORDS[css],
-                             "grounds": [{"label": GROUNDS.get(g["code"], {}).get("label", g["code"]),
-                                          "mandatory": g["effect"] == "mandatory"}
-                                         for g in result["grounds"] if g["status"] == "applies"],
-                             "basis": [b["instrument"] for b in result["legal_basis"]]})
+            for row in actions.exposure(base):  # shared with the API (comity.api.assessments_api)
+                css = mapscale.EXPOSURE_CLASS.get(row["outcome"], "maybe")
+                rows.append({**row, "css": css, "words": mapscale.EXPOSURE_WORDS[css]})
         except law.LawError as e:
             rows = []
             form.add_engine_errors({f"facts.{k}": v for k, v in _law_errors(e).items()})

@@ -100,6 +100,8 @@ ACCESS_WHAT = frozenset({
     "evidence_disclosure_manifest", "oversight_opened", "oversight_search", "oversight_export",
     "oversight_report", "redress_matter", "sealed_identity", "memo_download",
     "audit_event", "redress_list",
+    "entity_list", "note_list", "note_view", "task_view", "document_list", "member_list", "approval_list",
+    "approval_view",
 })
 
 _ACCESS_FIELDS = {"filters": "filters", "results": "int", "page": "int", "count": "int", "cases": "references",
@@ -127,6 +129,7 @@ EVENTS: dict[str, dict[str, str]] = {
     "case.closed": {"state": "code", "reason_given": "bool", "open_requests": "references",
                     "approvals_cancelled": "ints"},
     "case.reopened": {"state": "code", "reason_given": "bool"},
+    "case.updated": {"sha256": "hash", "fields": "fields"},
     "case.membership_granted": {"user": "account", "basis": "code", "reason": "code"},
     "case.membership_revoked": {"user": "account"},
     "case.joined": {"user": "account", "basis": "code", "unit": "int", "reason_given": "bool", "approval": "int"},

@@ -182,6 +182,31 @@ def do_reopen_case(case: Case, *, reason: str, acting_user: User, via: str = "we
     return case
 
 
+def do_update_case(case: Case, *, title: str | None = None, summary: str | None = None, acting_user: User,
+                   via: str = "web") -> Case:
+    """Change a case's title or summary (any member whose role may open cases). `None` leaves a field as it
+    is. The audit event names the fields changed and a SHA-256 of the previous values, never the text."""
+    require_member(case, acting_user)
+    if acting_user.role not in STAFF_ROLES:
+        raise NotAllowed("Your role may not change cases.")
+    _check({"case": _disposed_error(case),
+            "title": text_error(title, required=True, max_length=200) if title is not None else None,
+            "summary": text_error(summary, required=False, max_length=20000) if summary is not None else None})
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        new = {"title": title.strip() if title is not None else case.title,
+               "summary": (summary or "").strip() if summary is not None else case.summary}
+        previous = {"title": case.title, "summary": case.summary}
+        changed = sorted(k for k in new if new[k] != previous[k])
+        if not changed:
+            raise InvalidInput({"title" if title is not None else "summary": "nothing changed"})
+        case.title, case.summary = new["title"], new["summary"]
+        case.save(update_fields=["title", "summary", "updated_at"])
+        audit.record("case.updated", actor=acting_user, case=case, obj=case, via=via,
+                     old={"sha256": _sha256(previous)}, new={"fields": changed})
+    return case
+
+
 def _membership_user_error(case: Case, user: User) -> str | None:
     if not user.is_active:
         return f"{user.username} is not an active account"

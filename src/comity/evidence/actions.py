@@ -441,6 +441,40 @@ def open_plaintext(item: EvidenceItem, ring: crypto.Keyring | None = None) -> cr
     return crypto.DecryptingReader(open(_store_path(item.storage_name), "rb"), data_key)
 
 
+def open_checked_download(item: EvidenceItem, *, acting_user: User, via: str = "web"):
+    """A download of an item's file, as the web and the API make it: the whole stored file is first
+    authenticated and hashed against its registered hashes (row and audit log), and the outcome is logged
+    (`evidence.integrity_checked`, scope `file`). Returns `(reader, check)`: a reader of the decrypted file
+    from its start when the check passed (the caller streams it, closes it and logs the read), else
+    `(None, check)` with what failed (nothing of the file is to be sent). InvalidInput naming `master_key`
+    when no master key is configured."""
+    from comity.evidence import integrity
+
+    ring = keyring()
+    try:
+        source = open(_store_path(item.storage_name), "rb")  # noqa: SIM115 - kept open for the stream
+    except FileNotFoundError:
+        source = None
+    try:
+        check = (integrity.file_check(item, ring, registered=integrity.registered_entry(item), source=source)
+                 if source is not None else
+                 {"ok": False, "code": "file_missing", "reason": "the stored file is missing", "chunk": None})
+        if not check["ok"]:
+            if source is not None:
+                source.close()
+                source = None
+            do_record_integrity_check(item, scope="file", ok=False, failed=[check["code"]],
+                                      chunk=check.get("chunk"), acting_user=acting_user, via=via)
+            return None, check
+        do_record_integrity_check(item, scope="file", ok=True, acting_user=acting_user, via=via)
+        source.seek(0)
+        return crypto.DecryptingReader(source, ring.unwrap(bytes(item.wrapped_key), item.storage_name)), check
+    except BaseException:
+        if source is not None:
+            source.close()
+        raise
+
+
 # --- integrity checks -------------------------------------------------------------------------------
 
 INTEGRITY_SCOPES = ("file", "full")

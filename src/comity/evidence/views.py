@@ -271,31 +271,11 @@ def item_download(request, pk):
     if item.kind != EvidenceKind.DIGITAL:
         raise Http404("No file.")
     try:
-        ring = actions.keyring()
+        reader, check = actions.open_checked_download(item, acting_user=request.user)
     except InvalidInput as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain")
-    try:
-        source = open(keys.evidence_dir() / item.storage_name, "rb")  # noqa: SIM115 - kept open for the stream
-    except FileNotFoundError:
-        source = None
-    try:
-        check = (integrity.file_check(item, ring, registered=integrity.registered_entry(item), source=source)
-                 if source is not None else
-                 {"ok": False, "code": "file_missing", "reason": "the stored file is missing", "chunk": None})
-        if not check["ok"]:
-            if source is not None:
-                source.close()
-                source = None
-            actions.do_record_integrity_check(item, scope="file", ok=False, failed=[check["code"]],
-                                              chunk=check.get("chunk"), acting_user=request.user)
-            return render(request, "evidence/integrity_failed.html", {"item": item, "check": check}, status=409)
-        actions.do_record_integrity_check(item, scope="file", ok=True, acting_user=request.user)
-        source.seek(0)
-        reader = crypto.DecryptingReader(source, ring.unwrap(bytes(item.wrapped_key), item.storage_name))
-    except BaseException:
-        if source is not None:
-            source.close()
-        raise
+    if reader is None:
+        return render(request, "evidence/integrity_failed.html", {"item": item, "check": check}, status=409)
     _log(request, item.case, "evidence_download", item, purpose)
 
     def chunks():
