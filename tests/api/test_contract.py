@@ -193,3 +193,39 @@ def test_a_member_who_leaves_stops_getting_the_case_in_the_feed(client, case, su
     assert client.get("/api/feed", **auth).json()["events"]
     actions.do_revoke_membership(case, caseworker, acting_user=supervisor)
     assert client.get("/api/feed", **auth).json()["events"] == []
+
+
+def test_deadlines_and_tasks_page_in_one_order_by_cursor_with_filters(client, case, supervisor, tok):
+    import datetime as dt
+
+    from comity.cases import actions
+
+    base = dt.date(2026, 3, 1)
+    for i in range(3):  # a task and a deadline on the same day: the deadline comes first
+        actions.do_add_task(case, title=f"Task {i}", due=base + dt.timedelta(days=i), acting_user=supervisor)
+    req = actions.do_create_request(case, kind="extradition", direction="outgoing", subject="Surrender",
+                                    requesting_state="IT", requested_state="CH", legal_basis="ECE 1957",
+                                    legal_basis_instrument="CETS-024", acting_user=supervisor)
+    actions.do_transition_request(req, "request_provisional_arrest", acting_user=supervisor)
+    actions.do_transition_request(req, "record_provisional_arrest", acting_user=supervisor,
+                                  effective_date=base - dt.timedelta(days=30))
+    auth = tok()
+    everything = client.get("/api/deadlines", {"limit": 200}, **auth).json()
+    keys = [(d["due"], d["type"] != "deadline") for d in everything["results"]]
+    assert keys == sorted(keys) and everything["count"] == len(everything["results"]) >= 5
+    walked, cursor = [], None
+    while True:
+        page = client.get("/api/deadlines", {"limit": 2} | ({"cursor": cursor} if cursor else {}), **auth).json()
+        walked += [(d["type"], d["id"]) for d in page["results"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert walked == [(d["type"], d["id"]) for d in everything["results"]]
+    tasks = client.get("/api/deadlines", {"type": "task"}, **auth).json()["results"]
+    assert [t["label"] for t in tasks] == ["Task 0", "Task 1", "Task 2"]
+    late = client.get("/api/deadlines", {"overdue": "true"}, **auth).json()["results"]
+    assert late and all(d["overdue"] for d in late)
+    r = client.get("/api/deadlines", {"cursor": "bad"}, **auth)
+    assert r.status_code == 422 and "cursor" in r.json()["errors"]
+    r = client.get("/api/deadlines", {"type": "meeting"}, **auth)
+    assert r.status_code == 422 and "type" in r.json()["errors"]

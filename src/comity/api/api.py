@@ -576,14 +576,88 @@ def draft_check(request, request_id: int, purpose: str | None = None):
             "requested_state_requirements": [r.as_dict() for r in requirements]}
 
 
-@api.get("/deadlines", response={200: list[DeadlineOut], **errors()}, tags=["deadlines"],
-         summary="Open deadlines across your cases, most urgent first")
-def list_deadlines(request):
+class DueOut(DeadlineOut):
+    type: Literal["deadline", "task"] = Field(description="A legal or practical deadline of a request, or a task")
+    id: int = Field(description="The deadline's or the task's id (tasks: POST /api/tasks/{id}/complete)")
+
+
+def _due_cursor(cursor: str | None) -> tuple[dt.date, int, int] | None:
+    import base64
+    import binascii
+
+    if not cursor:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        due, rank, pk = raw
+        if not (isinstance(rank, int) and isinstance(pk, int)) or rank not in (0, 1):
+            raise ValueError
+        return dt.date.fromisoformat(due), rank, pk
+    except (binascii.Error, ValueError, TypeError):
+        raise InvalidInput({"cursor": "is not a cursor this list gave out; start again without `cursor`"}) from None
+
+
+@api.get("/deadlines", response={200: Page[DueOut], **errors(422)}, tags=["deadlines"],
+         summary="What is due across your open cases, most urgent first: open deadlines and tasks with a due date")
+def list_deadlines(request, type: Literal["", "deadline", "task"] = "",
+                   overdue: bool | None = Query(None, description="Only overdue items (true) or only the others"),
+                   case: str = Query("", max_length=40, description="Only this case (its reference)"),
+                   sort: Literal["due"] = Query("due", description="Sort key: `due` (ties: deadlines before tasks)"),
+                   cursor: str | None = Query(None, description=CURSOR_DOC),
+                   limit: int = Query(50, description=LIMIT_DOC)):
+    """Keyset pages over two tables in one order: (due date, deadlines before tasks, id)."""
+    import base64
+
     from django.utils import timezone
 
+    from comity.api.paging import check_limit
+    from comity.cases.models import CaseMembership
+
+    check_limit(limit)
     today = timezone.localdate()
-    rows = actions.deadline_rows(request.user)
-    reads.log_list(request.user, what="deadline_list", cases=[r["case"] for r in rows], via="api")
-    return [{"code": r["code"], "label": r["label"], "due": r["due"], "status": "open", "citation": r["citation"],
-             "legal": r["legal"], "request": r["request"].reference if r["request"] else "",
-             "case": r["case"].reference, "overdue": r["due"] < today} for r in rows]
+    after = _due_cursor(cursor)
+    visible = CaseMembership.objects.filter(user=request.user, revoked_at__isnull=True).values("case_id")
+    sources = []
+    if type in ("", "deadline"):
+        sources.append((0, Deadline.objects.filter(case__in=visible, case__state=Case.State.OPEN,
+                                                   status=Deadline.Status.OPEN).select_related("case", "request")))
+    if type in ("", "task"):
+        sources.append((1, Task.objects.filter(case__in=visible, case__state=Case.State.OPEN, done_at__isnull=True,
+                                               due__isnull=False).select_related("case", "request")))
+    rows, count = [], 0
+    for rank, qs in sources:
+        if case:
+            qs = qs.filter(case__reference=case)
+        if overdue is True:
+            qs = qs.filter(due__lt=today)
+        elif overdue is False:
+            qs = qs.filter(due__gte=today)
+        count += qs.count()
+        if after is not None:
+            due, arank, apk = after
+            later = Q(due__gt=due)
+            if rank > arank:
+                later |= Q(due=due)
+            elif rank == arank:
+                later |= Q(due=due, pk__gt=apk)
+            qs = qs.filter(later)
+        rows += [(x.due, rank, x.pk, x) for x in qs.order_by("due", "pk")[: limit + 1]]
+    rows.sort(key=lambda r: r[:3])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    reads.log_list(request.user, what="deadline_list", cases=[r[3].case for r in rows], via="api")
+    out = []
+    for due, rank, pk, x in rows:
+        if rank == 0:
+            out.append({"type": "deadline", "id": pk, "code": x.code, "label": x.label, "due": due, "status": "open",
+                        "citation": x.citation, "legal": x.legal})
+        else:
+            out.append({"type": "task", "id": pk, "code": "task", "label": x.title, "due": due, "status": "open",
+                        "citation": "", "legal": False})
+        out[-1].update({"request": x.request.reference if x.request else "", "case": x.case.reference,
+                        "overdue": due < today})
+    next_cursor = None
+    if more and rows:
+        due, rank, pk, _ = rows[-1]
+        next_cursor = base64.urlsafe_b64encode(json.dumps([due.isoformat(), rank, pk]).encode()).decode().rstrip("=")
+    return {"count": count, "limit": limit, "sort": sort, "next_cursor": next_cursor, "results": out}
