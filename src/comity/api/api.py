@@ -357,7 +357,7 @@ def _request_out(r: CooperationRequest, user) -> dict:
 CASE_SORTS = {"updated": "updated_at", "created": "created_at", "reference": "reference", "title": "title"}
 
 
-@api.get("/cases", response={200: Page[CaseOut], **errors(422)}, tags=["cases"],
+@cases_api.router.get("/cases", response={200: Page[CaseOut], **errors(422)}, tags=["cases"],
          summary="Cases you are a member of, filtered, sorted, a page at a time")
 def list_cases(request, state: Literal["", "open", "closed"] = "",
                kind: Literal["", "mla", "extradition", "transfer", "asset_recovery", "notice"] = "",
@@ -386,14 +386,14 @@ def list_cases(request, state: Literal["", "open", "closed"] = "",
                    on_page=lambda cases: reads.log_list(request.user, what="case_list", cases=cases, via="api"))
 
 
-@api.post("/cases", response={201: CaseOut, **errors(403, 422)}, tags=["cases"])
+@cases_api.router.post("/cases", response={201: CaseOut, **errors(403, 422)}, tags=["cases"])
 def create_case(request, payload: CaseIn):
     case = actions.do_create_case(title=payload.title, summary=payload.summary, acting_user=_writer(request),
                                   via="api")
     return Status(201, _case_out(case))
 
 
-@api.get("/cases/{case_id}", response={200: CaseDetailOut, **errors(404, 422)}, tags=["cases"],
+@cases_api.router.get("/cases/{case_id}", response={200: CaseDetailOut, **errors(404, 422)}, tags=["cases"],
          summary="A case with its requests, parties, deadlines, documents and tasks (the read is logged)")
 def get_case(request, response: HttpResponse, case_id: int, purpose: str | None = None):
     from django.utils import timezone
@@ -416,7 +416,7 @@ def get_case(request, response: HttpResponse, case_id: int, purpose: str | None 
             "members": [m.user.username for m in case.memberships.all() if m.revoked_at is None]}
 
 
-@api.post("/cases/{case_id}/members", response={201: DetailOut, **errors(403, 404, 422)},
+@cases_api.router.post("/cases/{case_id}/members", response={201: DetailOut, **errors(403, 404, 422)},
           tags=["cases"])
 def grant_member(request, case_id: int, payload: MemberIn):
     case = _member_case(request, case_id)
@@ -427,7 +427,7 @@ def grant_member(request, case_id: int, payload: MemberIn):
     return Status(201, {"detail": f"{user.username} may now see {case.reference}."})
 
 
-@api.delete("/cases/{case_id}/members/{username}", response={200: DetailOut, **errors(403, 404, 422)},
+@cases_api.router.delete("/cases/{case_id}/members/{username}", response={200: DetailOut, **errors(403, 404, 422)},
             tags=["cases"])
 def revoke_member(request, case_id: int, username: str):
     case = _member_case(request, case_id)
@@ -438,7 +438,7 @@ def revoke_member(request, case_id: int, username: str):
     return Status(200, {"detail": f"{user.username} may no longer see {case.reference}."})
 
 
-@api.post("/cases/{case_id}/requests", response={201: RequestOut, **errors(403, 404, 422)},
+@cases_api.router.post("/cases/{case_id}/requests", response={201: RequestOut, **errors(403, 404, 422)},
           tags=["requests"])
 def create_request(request, case_id: int, payload: RequestIn):
     case = _member_case(request, case_id)
@@ -450,7 +450,7 @@ _member_request = member_request
 _read_request = read_request
 
 
-@api.get("/requests/{request_id}", response={200: RequestOut, **errors(404, 422)}, tags=["requests"],
+@requests_api.router.get("/requests/{request_id}", response={200: RequestOut, **errors(404, 422)}, tags=["requests"],
          summary="A request with its next steps and deadlines (the read is logged)")
 def get_request(request, response: HttpResponse, request_id: int, purpose: str | None = None):
     from comity.api.requests_api import request_etag_fields
@@ -460,7 +460,7 @@ def get_request(request, response: HttpResponse, request_id: int, purpose: str |
     return _request_out(req, request.user)
 
 
-@api.post("/requests/{request_id}/transitions", response={201: TransitionOut, **errors(403, 404, 422)},
+@requests_api.router.post("/requests/{request_id}/transitions", response={201: TransitionOut, **errors(403, 404, 422)},
           tags=["requests"],
           summary="Take a next step in the request's lifecycle")
 def transition_request(request, request_id: int, payload: TransitionIn):
@@ -475,7 +475,7 @@ def transition_request(request, request_id: int, payload: TransitionIn):
                  "clocks_started": [_deadline_out(d, today) for d in step.deadlines.select_related("request", "case")]})
 
 
-@api.post("/requests/{request_id}/links", response={201: DetailOut, **errors(403, 404, 422)},
+@requests_api.router.post("/requests/{request_id}/links", response={201: DetailOut, **errors(403, 404, 422)},
           tags=["requests"])
 def link_request(request, request_id: int, payload: LinkIn):
     req = _member_request(request, request_id)
@@ -486,7 +486,7 @@ def link_request(request, request_id: int, payload: LinkIn):
     return Status(201, {"detail": f"{req.reference} {payload.relation} {other.reference}"})
 
 
-@api.post("/cases/{case_id}/entities", response={201: EntityOut, **errors(403, 404, 422)},
+@cases_api.router.post("/cases/{case_id}/entities", response={201: EntityOut, **errors(403, 404, 422)},
           tags=["cases"])
 def add_entity(request, case_id: int, payload: EntityIn):
     case = _member_case(request, case_id)
@@ -495,7 +495,7 @@ def add_entity(request, case_id: int, payload: EntityIn):
     return Status(201, _entity_out(e))
 
 
-@api.get("/cases/{case_id}/entities.ftm", response=errors(404, 422), tags=["cases"],
+@cases_api.router.get("/cases/{case_id}/entities.ftm", response=errors(404, 422), tags=["cases"],
          summary="The case's entities as FollowTheMoney JSON lines",
          openapi_extra=content("application/x-ndjson", "One FollowTheMoney entity (JSON) per line"))
 def export_entities(request, case_id: int, purpose: str | None = None):
@@ -504,7 +504,7 @@ def export_entities(request, case_id: int, purpose: str | None = None):
     return StreamingHttpResponse(lines, content_type="application/x-ndjson")
 
 
-@api.post("/cases/{case_id}/notes", response={201: DetailOut, **errors(403, 404, 422)},
+@cases_api.router.post("/cases/{case_id}/notes", response={201: DetailOut, **errors(403, 404, 422)},
           tags=["cases"])
 def add_note(request, case_id: int, payload: NoteIn):
     case = _member_case(request, case_id)
@@ -512,7 +512,7 @@ def add_note(request, case_id: int, payload: NoteIn):
     return Status(201, {"detail": "Note added."})
 
 
-@api.post("/cases/{case_id}/tasks", response={201: TaskOut, **errors(403, 404, 422)},
+@cases_api.router.post("/cases/{case_id}/tasks", response={201: TaskOut, **errors(403, 404, 422)},
           tags=["cases"])
 def add_task(request, case_id: int, payload: TaskIn):
     case = _member_case(request, case_id)
@@ -521,7 +521,7 @@ def add_task(request, case_id: int, payload: TaskIn):
     return Status(201, {"id": t.pk, "title": t.title, "due": t.due, "done": False})
 
 
-@api.post("/tasks/{task_id}/complete", response={200: TaskOut, **errors(403, 404, 422)},
+@cases_api.router.post("/tasks/{task_id}/complete", response={200: TaskOut, **errors(403, 404, 422)},
           tags=["cases"])
 def complete_task(request, task_id: int):
     task = Task.objects.select_related("case").filter(pk=task_id).first()
@@ -531,7 +531,7 @@ def complete_task(request, task_id: int):
     return Status(200, {"id": task.pk, "title": task.title, "due": task.due, "done": True})
 
 
-@api.post("/cases/{case_id}/documents", response={201: DocumentOut, **errors(403, 404, 422)},
+@cases_api.router.post("/cases/{case_id}/documents", response={201: DocumentOut, **errors(403, 404, 422)},
           tags=["cases"])
 def upload_document(request, case_id: int, file: File[UploadedFile], title: Form[str] = ""):
     case = _member_case(request, case_id)
@@ -539,7 +539,7 @@ def upload_document(request, case_id: int, file: File[UploadedFile], title: Form
     return Status(201, {"id": d.pk, "title": d.title, "filename": d.filename, "sha256": d.sha256, "size": d.size})
 
 
-@api.get("/cases/{case_id}/documents/{document_id}/content", response=errors(404, 409, 422), tags=["cases"],
+@cases_api.router.get("/cases/{case_id}/documents/{document_id}/content", response=errors(404, 409, 422), tags=["cases"],
          summary="Download a document (the download is logged)",
          openapi_extra=content("application/octet-stream", "The document as it was uploaded", binary=True))
 def download_document(request, case_id: int, document_id: int, purpose: str | None = None):
@@ -554,7 +554,7 @@ def download_document(request, case_id: int, document_id: int, purpose: str | No
                         content_type="application/octet-stream")
 
 
-@api.get("/requests/{request_id}/draft/check", response={200: dict, **errors(404, 422)}, tags=["requests"],
+@requests_api.router.get("/requests/{request_id}/draft/check", response={200: dict, **errors(404, 422)}, tags=["requests"],
          summary="The request builder's report on a request's draft: missing elements with their articles, "
                  "quality findings, and the requested State's requirements (the read is logged)")
 def draft_check(request, request_id: int, purpose: str | None = None):

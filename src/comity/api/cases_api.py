@@ -12,10 +12,9 @@ The same as the case pages (comity.web.views), through the same actions (comity.
   `GET …/history`); a party is removed with a reason. Only a note's author corrects it;
 - every read is a logged read of the case (members, or oversight users with a stated `purpose`).
 
-`PATCH /cases/{id}` and `GET /cases/{id}/members|entities|notes|tasks|documents` share their paths with
-operations of comity.api.api (`GET /cases/{id}`, `POST …/entities` and so on): two routers cannot serve one
-path (the first answers 405 to the other's method), so these are registered on the API's own router
-(`_shared`) until those operations move here.
+The first case operations (list, create, read, members, parties, notes, tasks, documents) are still written
+in comity.api.api, registered on this module's router: one path is served by one router (two routers on one
+path answer 405 to each other's methods).
 """
 
 from __future__ import annotations
@@ -38,15 +37,6 @@ from comity.errors import InvalidInput, NotFound
 router = Router(tags=["cases"])
 
 
-def _shared():
-    """The API's own router, which serves the paths comity.api.api already holds (see the module's doc).
-    comity.api.api imports this module after `api` exists, so the import below finds it either way."""
-    from comity.api.api import api
-
-    return api.default_router
-
-
-_api_router = _shared()
 
 
 # --- schemas ---------------------------------------------------------------------------------------
@@ -284,7 +274,7 @@ def get_case_record(request, response: HttpResponse, case_id: int,
     return _answer_case(response, case)
 
 
-@_api_router.patch("/cases/{case_id}", response={200: CaseRecordOut, **errors(403, 404, 422)}, tags=["cases"],
+@router.patch("/cases/{case_id}", response={200: CaseRecordOut, **errors(403, 404, 422)}, tags=["cases"],
                    summary="Change a case's title or summary (send the ETag of GET /api/cases/{case_id}/record)",
                    openapi_extra=if_match())
 def update_case(request, response: HttpResponse, case_id: int, payload: CaseUpdateIn):
@@ -352,7 +342,7 @@ def case_history(request, case_id: int, purpose: str | None = Query(None, descri
 MEMBER_SORTS = {"granted": "granted_at", "username": "user__username"}
 
 
-@_api_router.get("/cases/{case_id}/members", response={200: Page[MemberOut], **errors(404, 422)}, tags=["cases"],
+@router.get("/cases/{case_id}/members", response={200: Page[MemberOut], **errors(404, 422)}, tags=["cases"],
                  summary="Who may see a case (and who could), a page at a time (the read is logged)")
 def list_members(request, case_id: int, purpose: str | None = Query(None, description=PURPOSE_DOC),
                  status: Literal["", "active", "revoked"] = Query("", description="active or revoked members only"),
@@ -372,7 +362,7 @@ def list_members(request, case_id: int, purpose: str | None = Query(None, descri
 PARTY_SORTS = {"caption": "caption", "schema": "schema", "created": "created_at"}
 
 
-@_api_router.get("/cases/{case_id}/entities", response={200: Page[CasePartyOut], **errors(404, 422)}, tags=["cases"],
+@router.get("/cases/{case_id}/entities", response={200: Page[CasePartyOut], **errors(404, 422)}, tags=["cases"],
                  summary="The parties of a case (persons, companies, accounts…), a page at a time (the read is "
                          "logged)")
 def list_entities(request, case_id: int, purpose: str | None = Query(None, description=PURPOSE_DOC),
@@ -439,7 +429,7 @@ def remove_entity(request, case_id: int, entity_id: int, payload: RemoveIn):
 NOTE_SORTS = {"created": "created_at"}
 
 
-@_api_router.get("/cases/{case_id}/notes", response={200: Page[NoteOut], **errors(404, 422)}, tags=["cases"],
+@router.get("/cases/{case_id}/notes", response={200: Page[NoteOut], **errors(404, 422)}, tags=["cases"],
                  summary="The notes of a case, newest first, a page at a time (the read is logged)")
 def list_notes(request, case_id: int, purpose: str | None = Query(None, description=PURPOSE_DOC),
                author: str = Query("", max_length=150, description="Only notes by this username"),
@@ -487,7 +477,7 @@ def correct_note(request, response: HttpResponse, case_id: int, note_id: int, pa
 TASK_SORTS = {"created": "created_at", "title": "title"}
 
 
-@_api_router.get("/cases/{case_id}/tasks", response={200: Page[TaskItemOut], **errors(404, 422)}, tags=["cases"],
+@router.get("/cases/{case_id}/tasks", response={200: Page[TaskItemOut], **errors(404, 422)}, tags=["cases"],
                  summary="The tasks of a case, a page at a time (the read is logged)")
 def list_tasks(request, case_id: int, purpose: str | None = Query(None, description=PURPOSE_DOC),
                status: Literal["", "open", "done"] = Query("", description="open or done tasks only"),
@@ -542,7 +532,7 @@ def correct_task(request, response: HttpResponse, case_id: int, task_id: int, pa
 DOCUMENT_SORTS = {"uploaded": "uploaded_at", "title": "title", "filename": "filename"}
 
 
-@_api_router.get("/cases/{case_id}/documents", response={200: Page[DocumentItemOut], **errors(404, 422)},
+@router.get("/cases/{case_id}/documents", response={200: Page[DocumentItemOut], **errors(404, 422)},
                  tags=["cases"], summary="The documents of a case, newest first, a page at a time (the read is "
                                          "logged; download each with GET …/documents/{id}/content)")
 def list_documents(request, case_id: int, purpose: str | None = Query(None, description=PURPOSE_DOC),

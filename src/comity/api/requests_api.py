@@ -34,16 +34,6 @@ from comity.errors import NotFound
 router = Router(tags=["requests"])
 
 
-def _shared():
-    """The API's own router, which serves `/requests/{request_id}` (GET in comity.api.api): two routers cannot
-    serve one path, so PATCH is registered there (see comity.api.cases_api)."""
-    from comity.api.api import api
-
-    return api.default_router
-
-
-_api_router = _shared()
-
 KindCode = Literal["", "mla", "extradition", "transfer", "asset_recovery", "notice"]
 
 
@@ -227,7 +217,7 @@ def get_request_record(request, response: HttpResponse, request_id: int,
     return _record(response, req)
 
 
-@_api_router.patch("/requests/{request_id}", response={200: RequestRecordOut, **errors(403, 404, 422)},
+@router.patch("/requests/{request_id}", response={200: RequestRecordOut, **errors(403, 404, 422)},
                    tags=["requests"],
                    summary="Change what the web lets you change on a request: the instrument it rests on (send "
                            "the ETag of GET /api/requests/{request_id}/record)", openapi_extra=if_match())
