@@ -61,6 +61,9 @@ def test_operation_ids_are_unique_plain_names_and_every_operation_says_what_it_d
     for path, method, op in _operations(schema):
         assert op["operationId"].isidentifier() and not op["operationId"].startswith("comity_"), op["operationId"]
         assert op.get("summary") or op.get("description"), f"{method.upper()} {path} has no summary"
+        # django-ninja's default summary is the function's name in words ("Add Note"): say what it does instead
+        assert op.get("summary", "").lower() != op["operationId"].replace("_", " "), \
+            f"{method.upper()} {path}: write a summary a caseworker understands"
         assert op.get("tags"), f"{method.upper()} {path} has no tag"
 
 

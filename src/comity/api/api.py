@@ -386,7 +386,8 @@ def list_cases(request, state: Literal["", "open", "closed"] = "",
                    on_page=lambda cases: reads.log_list(request.user, what="case_list", cases=cases, via="api"))
 
 
-@cases_api.router.post("/cases", response={201: CaseOut, **errors(403, 422)}, tags=["cases"])
+@cases_api.router.post("/cases", response={201: CaseOut, **errors(403, 422)}, tags=["cases"],
+          summary="Open a case; you become its first member")
 def create_case(request, payload: CaseIn):
     case = actions.do_create_case(title=payload.title, summary=payload.summary, acting_user=_writer(request),
                                   via="api")
@@ -417,7 +418,8 @@ def get_case(request, response: HttpResponse, case_id: int, purpose: str | None 
 
 
 @cases_api.router.post("/cases/{case_id}/members", response={201: DetailOut, **errors(403, 404, 422)},
-          tags=["cases"])
+          tags=["cases"],
+          summary="Give a colleague access to the case (they become a member)")
 def grant_member(request, case_id: int, payload: MemberIn):
     case = _member_case(request, case_id)
     user = User.objects.filter(username=payload.username).first()
@@ -428,7 +430,8 @@ def grant_member(request, case_id: int, payload: MemberIn):
 
 
 @cases_api.router.delete("/cases/{case_id}/members/{username}", response={200: DetailOut, **errors(403, 404, 422)},
-            tags=["cases"])
+            tags=["cases"],
+          summary="Take a member's access to the case away")
 def revoke_member(request, case_id: int, username: str):
     case = _member_case(request, case_id)
     user = User.objects.filter(username=username).first()
@@ -439,7 +442,8 @@ def revoke_member(request, case_id: int, username: str):
 
 
 @cases_api.router.post("/cases/{case_id}/requests", response={201: RequestOut, **errors(403, 404, 422)},
-          tags=["requests"])
+          tags=["requests"],
+          summary="Create a request for cooperation in the case (incoming or outgoing)")
 def create_request(request, case_id: int, payload: RequestIn):
     case = _member_case(request, case_id)
     req = actions.do_create_request(case, acting_user=_writer(request), via="api", **payload.dict())
@@ -476,7 +480,8 @@ def transition_request(request, request_id: int, payload: TransitionIn):
 
 
 @requests_api.router.post("/requests/{request_id}/links", response={201: DetailOut, **errors(403, 404, 422)},
-          tags=["requests"])
+          tags=["requests"],
+          summary="Link the request to another of your requests (builds on, follows up, related)")
 def link_request(request, request_id: int, payload: LinkIn):
     req = _member_request(request, request_id)
     other = CooperationRequest.objects.select_related("case").filter(reference=payload.to_request).first()
@@ -487,7 +492,8 @@ def link_request(request, request_id: int, payload: LinkIn):
 
 
 @cases_api.router.post("/cases/{case_id}/entities", response={201: EntityOut, **errors(403, 404, 422)},
-          tags=["cases"])
+          tags=["cases"],
+          summary="Add a party to the case: a person, company, account… as a FollowTheMoney entity")
 def add_entity(request, case_id: int, payload: EntityIn):
     case = _member_case(request, case_id)
     e = actions.do_add_entity(case, schema=payload.schema_, properties=payload.properties, role=payload.role,
@@ -505,7 +511,8 @@ def export_entities(request, case_id: int, purpose: str | None = None):
 
 
 @cases_api.router.post("/cases/{case_id}/notes", response={201: DetailOut, **errors(403, 404, 422)},
-          tags=["cases"])
+          tags=["cases"],
+          summary="Add a note to the case")
 def add_note(request, case_id: int, payload: NoteIn):
     case = _member_case(request, case_id)
     actions.do_add_note(case, text=payload.text, acting_user=_writer(request), via="api")
@@ -513,7 +520,8 @@ def add_note(request, case_id: int, payload: NoteIn):
 
 
 @cases_api.router.post("/cases/{case_id}/tasks", response={201: TaskOut, **errors(403, 404, 422)},
-          tags=["cases"])
+          tags=["cases"],
+          summary="Add a task to the case, assigned to you, with an optional due date")
 def add_task(request, case_id: int, payload: TaskIn):
     case = _member_case(request, case_id)
     t = actions.do_add_task(case, title=payload.title, due=payload.due, assignee=request.user,
@@ -522,7 +530,8 @@ def add_task(request, case_id: int, payload: TaskIn):
 
 
 @cases_api.router.post("/tasks/{task_id}/complete", response={200: TaskOut, **errors(403, 404, 422)},
-          tags=["cases"])
+          tags=["cases"],
+          summary="Mark a task done")
 def complete_task(request, task_id: int):
     task = Task.objects.select_related("case").filter(pk=task_id).first()
     if task is None or not actions.is_member(task.case, request.user):
@@ -532,7 +541,8 @@ def complete_task(request, task_id: int):
 
 
 @cases_api.router.post("/cases/{case_id}/documents", response={201: DocumentOut, **errors(403, 404, 422)},
-          tags=["cases"])
+          tags=["cases"],
+          summary="Upload a document to the case (encrypted at rest; its SHA-256 is logged)")
 def upload_document(request, case_id: int, file: File[UploadedFile], title: Form[str] = ""):
     case = _member_case(request, case_id)
     d = actions.do_upload_document(case, upload=file, title=title, acting_user=_writer(request), via="api")
