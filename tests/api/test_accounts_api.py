@@ -5,32 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from comity.accounts.actions import do_create_token, do_create_unit
+from comity.accounts.actions import do_create_unit
 from comity.accounts.models import PersonalAccessToken, User
 from comity.audit.models import AuditEvent
 
 PASSWORD = "correct-horse-battery-42"
-
-
-@pytest.fixture
-def api(client):
-    def make(user, scope="write"):
-        _, raw = do_create_token(user, name="test", scope=scope, acting_user=user)
-        auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-        class Caller:
-            token = raw
-
-            def get(self, path, **kw):
-                return client.get("/api" + path, **auth, **kw)
-
-            def post(self, path, data=None, **kw):
-                return client.post("/api" + path, data or {}, content_type="application/json", **auth, **kw)
-
-            def put(self, path, data=None, **kw):
-                return client.put("/api" + path, data or {}, content_type="application/json", **auth, **kw)
-        return Caller()
-    return make
 
 
 @pytest.fixture

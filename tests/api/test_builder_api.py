@@ -3,37 +3,12 @@ builder's pages (tests/builder/test_views.py), with ETags on every update."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from comity.audit.models import AuditEvent
 from comity.builder.models import Draft, DraftVersion, GeneratedDocument, Translation
 from tests.builder.conftest import GOOD, good_content
-
-
-@pytest.fixture
-def api(client):
-    from comity.accounts.actions import do_create_token
-
-    def make(user, scope="write"):
-        _, raw = do_create_token(user, name=f"test {scope}", scope=scope, acting_user=user)
-        auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-        class Api:
-            def get(self, path, **kw):
-                return client.get("/api" + path, **auth, **kw)
-
-            def send(self, method, path, data=None, etag=None, **kw):
-                headers = dict(auth)
-                if etag is not None:
-                    headers["HTTP_IF_MATCH"] = etag
-                return getattr(client, method)("/api" + path, data=json.dumps(data if data is not None else {}),
-                                               content_type="application/json", **headers, **kw)
-
-        return Api()
-
-    return make
 
 
 def _body(resp) -> bytes:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from comity.audit.models import AuditEvent
@@ -14,30 +13,6 @@ from comity.cases import actions
 from comity.cases.models import Case, Entity, Revision
 
 PURPOSE = "Complaint DPA-2026-7 about this case"
-
-
-@pytest.fixture
-def api(client):
-    from comity.accounts.actions import do_create_token
-
-    def make(user, scope="write"):
-        _, raw = do_create_token(user, name=f"test {scope}", scope=scope, acting_user=user)
-        auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-        class Api:
-            def get(self, path, **kw):
-                return client.get("/api" + path, **auth, **kw)
-
-            def send(self, method, path, data=None, etag=None, **kw):
-                headers = dict(auth)
-                if etag is not None:
-                    headers["HTTP_IF_MATCH"] = etag
-                return getattr(client, method)("/api" + path, data=json.dumps(data if data is not None else {}),
-                                               content_type="application/json", **headers, **kw)
-
-        return Api()
-
-    return make
 
 
 def test_a_case_is_renamed_closed_and_reopened_with_its_etag(api, case, supervisor, caseworker):

@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from comity.accounts.actions import do_create_token
 from comity.audit.models import AuditEvent
 from comity.cases import actions as case_actions
 from comity.oversight import actions
@@ -21,25 +20,6 @@ IDENTITY = "Olga Sidorova, born 1985-04-12 in Odesa"
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def api(client):
-    def make(user, scope="write"):
-        _, raw = do_create_token(user, name="test", scope=scope, acting_user=user)
-        auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-        class Caller:
-            def get(self, path, **kw):
-                return client.get("/api" + path, **auth, **kw)
-
-            def post(self, path, data=None, **kw):
-                return client.post("/api" + path, data or {}, content_type="application/json", **auth, **kw)
-
-            def put(self, path, data=None, **kw):
-                return client.put("/api" + path, data or {}, content_type="application/json", **auth, **kw)
-        return Caller()
-    return make
 
 
 @pytest.fixture
