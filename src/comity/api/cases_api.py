@@ -255,6 +255,17 @@ def _read_in_case(request, case_id: int, purpose: str | None) -> tuple[Case, str
     return case, reads.case_purpose(request.user, case, stated=purpose, via="api")
 
 
+def _read_object(request, case_id: int, purpose: str | None, model, pk: int, *, what: str, label: str,
+                 related: tuple = ()):
+    """One object of a case under the read rule, its read logged as `what` (404 naming `label` otherwise)."""
+    case, p = _read_in_case(request, case_id, purpose)
+    obj = model.objects.select_related(*related).filter(case=case, pk=pk).first()
+    if obj is None:
+        raise NotFound(f"No such {label}.")
+    reads.log_read(request.user, case, what=what, purpose=p, obj=obj, via="api")
+    return obj
+
+
 def _member_object(request, case_id: int, model, pk: int, what: str):
     case = member_case(request, case_id)
     obj = model.objects.filter(case=case, pk=pk).first()
@@ -388,11 +399,7 @@ def list_entities(request, case_id: int, purpose: str | None = Query(None, descr
             summary="One party of a case with the ETag that correcting or removing it needs (the read is logged)")
 def get_entity(request, response: HttpResponse, case_id: int, entity_id: int,
                purpose: str | None = Query(None, description=PURPOSE_DOC)):
-    case, p = _read_in_case(request, case_id, purpose)
-    entity = Entity.objects.filter(case=case, pk=entity_id).first()
-    if entity is None:
-        raise NotFound("No such party.")
-    reads.log_read(request.user, case, what="entity_view", purpose=p, obj=entity, via="api")
+    entity = _read_object(request, case_id, purpose, Entity, entity_id, what="entity_view", label="party")
     set_etag(response, _party_fields(entity))
     return _party_out(entity)
 
@@ -451,11 +458,8 @@ def list_notes(request, case_id: int, purpose: str | None = Query(None, descript
             summary="One note with the ETag that correcting it needs (the read is logged)")
 def get_note(request, response: HttpResponse, case_id: int, note_id: int,
              purpose: str | None = Query(None, description=PURPOSE_DOC)):
-    case, p = _read_in_case(request, case_id, purpose)
-    note = Note.objects.select_related("author", "request").filter(case=case, pk=note_id).first()
-    if note is None:
-        raise NotFound("No such note.")
-    reads.log_read(request.user, case, what="note_view", purpose=p, obj=note, via="api")
+    note = _read_object(request, case_id, purpose, Note, note_id, what="note_view", label="note",
+                        related=("author", "request"))
     set_etag(response, {"text": note.text})
     return _note_out(note)
 
@@ -499,11 +503,8 @@ def list_tasks(request, case_id: int, purpose: str | None = Query(None, descript
             summary="One task with the ETag that correcting it needs (the read is logged)")
 def get_task(request, response: HttpResponse, case_id: int, task_id: int,
              purpose: str | None = Query(None, description=PURPOSE_DOC)):
-    case, p = _read_in_case(request, case_id, purpose)
-    task = Task.objects.select_related("assignee", "request").filter(case=case, pk=task_id).first()
-    if task is None:
-        raise NotFound("No such task.")
-    reads.log_read(request.user, case, what="task_view", purpose=p, obj=task, via="api")
+    task = _read_object(request, case_id, purpose, Task, task_id, what="task_view", label="task",
+                        related=("assignee", "request"))
     set_etag(response, _task_fields(task))
     return _task_out(task)
 
