@@ -61,3 +61,14 @@ def test_every_mapped_api_operation_exists(db):
     assert not wrong, wrong
     stale = sorted(set(mapped) - _web_names())
     assert not stale, f"mapped web URL names that no longer exist: {stale}"
+
+
+def test_no_api_operation_takes_the_name_of_a_web_page(db):
+    """django-ninja names each operation's URL after its function: a function named like a page
+    (`case_history`) would make reverse() and every URL walk find the API path for the page."""
+    from comity.api.api import api
+
+    ids = {op["operationId"] for item in api.get_openapi_schema()["paths"].values() for op in item.values()
+           if isinstance(op, dict) and "operationId" in op}
+    web = {name.rsplit(":", 1)[-1] for name in _web_names()}
+    assert not ids & web, sorted(ids & web)

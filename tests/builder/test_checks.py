@@ -219,7 +219,7 @@ def _req(requirements):
 
 def test_requirements_of_the_requested_state_carry_sources():
     reqs = _req(checks.state_requirements("FR", "records", "CETS-030"))
-    assert reqs["Languages accepted"].value == "French (fr)" and reqs["Languages accepted"].verified is False
+    assert reqs["Languages accepted"].value == "French (fr)" and reqs["Languages accepted"].verified is True  # the EJN fiche for France, read
     assert reqs["Languages accepted"].source
     assert "Ministère de la Justice" in reqs["Central authority"].value
     assert reqs["Channel"].citation == "ETS 030 Art 15" and reqs["Channel"].extra["channel"] == "central_authority"
@@ -255,3 +255,12 @@ def test_default_languages_from_the_profile():
     assert checks.default_languages("CH", "fr") == []
     assert checks.default_languages("MX", "es") == []
     assert checks.default_languages("US", "fr") == ["en"]
+
+
+def test_a_european_arrest_warrant_goes_in_the_executing_states_official_language():
+    """FD 2002/584 Art 8(2): Poland's ETS 030 declaration (Polish, English or French for mutual assistance) does
+    not make an English warrant acceptable; Ireland's official languages include English."""
+    assert checks.default_languages("PL", "en") == []
+    assert checks.default_languages("PL", "en", "EU-EAW") == ["pl"]
+    assert checks.default_languages("IE", "en", "EU-EAW") == []
+    assert checks.default_languages("BE", "fr", "EU-EAW") == []

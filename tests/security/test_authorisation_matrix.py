@@ -362,7 +362,14 @@ def test_every_endpoint_has_a_rule(client):
     api_paths = {path for _, path, _ in operations}
     missing = [name or route for route, name in url_patterns()
                if name not in WEB_RULES and name not in API_ROUTE_NAMES and _api_path(route) not in api_paths]
-    missing += [f"{m} {path}" for m, path, _ in operations if f"{m} {path}" not in API_RULES]
+    # API operations added after this matrix (issue 14) are in the API matrix instead (tests/api/matrix: every
+    # operation, six callers, test client and gunicorn, and the same kind of planted marker); one of the two
+    # must hold each operation.
+    from tests.api.matrix.runner import examples
+
+    in_api_matrix = set(examples())
+    missing += [f"{m} {path}" for m, path, op in operations
+                if f"{m} {path}" not in API_RULES and op.get("operationId") not in in_api_matrix]
     assert missing == [], f"endpoints without a rule in the authorisation matrix: {missing}"
     stale = sorted(set(API_RULES) - {f"{m} {path}" for m, path, _ in operations})
     stale += sorted(set(WEB_RULES) - {name for _, name in url_patterns()})
@@ -657,7 +664,9 @@ def _api_call(w, role, method, path, op, missing=False):
 def run_api(w) -> list[Row]:
     rows = []
     for method, path, op in openapi_operations(Client()):
-        rule = API_RULES[f"{method} {path}"]
+        rule = API_RULES.get(f"{method} {path}")
+        if rule is None:
+            continue  # an operation of the API matrix (tests/api/matrix), checked there
         for role in ROLES:
             resp, body, wrote = _api_call(w, role, method, path, op)
             want, got, leaked = expected(rule, method, role, "api"), classify(resp, "api"), _leaked(body, role)

@@ -335,7 +335,7 @@ def join_case(request, case_id: int, payload: JoinIn):
 @router.get("/cases/{case_id}/history", response={200: HistoryOut, **errors(404, 422)},
             summary="Corrections and removals in a case with the values before each change, closing and "
                     "reopening, and memberships (the read is logged)")
-def case_history(request, case_id: int, purpose: str | None = Query(None, description=PURPOSE_DOC)):
+def get_case_history(request, case_id: int, purpose: str | None = Query(None, description=PURPOSE_DOC)):
     case, _ = read_case(request, case_id, purpose, what="case_history")
     revisions = Revision.objects.filter(case=case).select_related("actor")
     changes = CaseStateChange.objects.filter(case=case).select_related("actor")

@@ -198,7 +198,7 @@ def do_start_draft(req: CooperationRequest, *, measure: str, language: str = "en
             "language": None if language in LANGUAGE_CODES else f"{language!r} is not one of: en, fr, es",
             "request": "already has a draft" if Draft.objects.filter(request=req).exists() else None})
     content = prefill(req, measure)
-    languages = checks.default_languages(req.requested_state, language) if req.direction == Direction.OUTGOING else []
+    languages = checks.default_languages(req.requested_state, language, req.legal_basis_instrument) if req.direction == Direction.OUTGOING else []
     with transaction.atomic():
         draft = Draft.objects.create(request=req, measure=measure, language=language, content=content,
                                      required_languages=languages, created_by=acting_user)

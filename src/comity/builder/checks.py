@@ -446,11 +446,24 @@ def _search_seizure_reservation(state: str, instrument: str) -> list[Requirement
                         party.source, party.verified, "ETS 030 Art 5")]
 
 
-def default_languages(requested_state: str, draft_language: str) -> list[str]:
+# Framework Decision 2002/584/JHA Art 8(2): a European arrest warrant is translated into the official language, or
+# one of the official languages, of the executing Member State, unless that State declared it accepts others. The
+# profile's `languages_accepted` records declarations made for mutual assistance (e.g. under ETS 030 Art 16), not
+# for the EAW, so it does not apply to a warrant; the official languages come from CLDR (Babel).
+EAW_INSTRUMENT = "EU-EAW"
+
+
+def default_languages(requested_state: str, draft_language: str, instrument: str = "") -> list[str]:
     """The languages a request must be sent in: none beyond the draft's when the requested State accepts
-    the draft's language, otherwise its first accepted language (from the country profile)."""
+    the draft's language, otherwise its first accepted language (from the country profile). A European
+    arrest warrant: the executing State's official languages (FD 2002/584 Art 8(2))."""
     from comity import law
 
+    if instrument == EAW_INSTRUMENT:
+        from babel.languages import get_official_languages
+
+        official = list(get_official_languages(requested_state.upper()))
+        return [] if not official or draft_language in official else [official[0]]
     try:
         langs = law.country_profile(requested_state).value("languages_accepted") or []
     except law.LawError:

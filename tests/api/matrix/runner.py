@@ -12,9 +12,12 @@ import sys
 import urllib.parse
 
 from tests.api.matrix import Call
-from tests.api.matrix.world import PURPOSE, area_modules, build
+from tests.api.matrix.world import MARKER, PURPOSE, area_modules, build
 
 CALLERS = ("revoked", "outsider", "oversight", "oversight_purpose", "read_only", "member")
+# Callers who may never see the outsider's case (world.MARKER): everyone but the outsider itself and an
+# oversight user reading under a stated purpose (the console may show any case's events to oversight).
+MARKED_FOR = ("revoked", "oversight", "read_only", "member")
 
 
 def expected(call: Call, caller: str) -> set[int] | None:
@@ -168,6 +171,10 @@ def run(world, transport, *, only: set[str] | None = None) -> tuple[list[dict], 
                     bad = "errors" not in json.loads(body)
                 except ValueError:
                     bad = True
+            if not bad and caller in MARKED_FOR and MARKER.encode() in body:
+                mismatches.append({"operation": op_id, "caller": caller, "expected": "no marker of the outsider's "
+                                   "case", "got": "LEAK", "body": body[:300].decode("utf-8", "replace")})
+                continue
             if bad:
                 mismatches.append({"operation": op_id, "caller": caller, "expected": sorted(want), "got": status,
                                    "body": body[:300].decode("utf-8", "replace")})

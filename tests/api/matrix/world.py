@@ -10,6 +10,9 @@ from tests.api.matrix import World
 
 PASSWORD = "matrix-password-2026-correct-horse"
 PURPOSE = "Complaint DPA-2026-114 about how this case handled a person's data"
+# Planted in the outsider's own case (title, summary, party, note, request subject): no answer to the member,
+# the read-only token, the oversight user without a purpose or a revoked token may ever hold it.
+MARKER = "Quokkamarker"
 
 
 def area_modules() -> list:
@@ -51,8 +54,22 @@ def build(tag: str | None = None) -> World:
     w.tokens["admin_read"] = token(w.admin, "read")[1]
     w.tokens["oversight_read"] = w.tokens["oversight"]
     w.case, w.request = w.fresh_case()
+    plant(w)
     for module in area_modules():
         seed = getattr(module, "seed", None)
         if seed is not None:
             seed(w)
     return w
+
+
+def plant(w: World) -> None:
+    """The outsider's case, full of the marker (README.md: a leak is a marker in an answer)."""
+    from comity.cases import actions
+
+    case = actions.do_create_case(title=f"{MARKER} matter", summary=f"About {MARKER}", acting_user=w.outsider)
+    actions.do_add_entity(case, schema="Person", properties={"name": [f"Ada {MARKER}"]}, acting_user=w.outsider)
+    actions.do_add_note(case, text=f"Met {MARKER} today", acting_user=w.outsider)
+    actions.do_add_task(case, title=f"Call {MARKER}", acting_user=w.outsider)
+    actions.do_create_request(case, kind="mla", direction="incoming", subject=f"Records of {MARKER}",
+                              requesting_state="FR", requested_state="IT", acting_user=w.outsider)
+    w.extra["marked_case"] = case
