@@ -273,10 +273,12 @@ def fuzz(base_url: str, world: dict, *, examples: int, seed: int = 0, stats: Sta
 @pytest.mark.django_db(transaction=True)
 def test_fuzzing_the_live_api_finds_no_server_error_and_no_answer_outside_the_schema(live_server):
     world = seed_world("t")
-    stats = fuzz(live_server.url, world, examples=10, seed=2026)
+    # 4 generated cases per operation and mode: every one of the 120-odd operations is reached in about a minute;
+    # the full campaign (benchmarks/bench_fuzz.py) goes much further
+    stats = fuzz(live_server.url, world, examples=4, seed=2026)
     print(stats.report())
     # Every operation of the schema was called, and calls reached the handlers, not only the token check.
-    assert len(stats.by_operation) >= 20, stats.by_operation
+    assert len(stats.by_operation) >= 100, stats.by_operation
     assert stats.by_status[201] > 0 and stats.by_status[200] > 0 and stats.by_status[422] > 0, stats.by_status
     assert not stats.failures, stats.report()
 
