@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.evidence.conftest import evidence_env  # noqa: F401  (evidence API tests: data folder and keys)
+
 
 @pytest.fixture
 def api(client):

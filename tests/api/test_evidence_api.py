@@ -30,20 +30,6 @@ class RecordingTemporaryFileUploadHandler(TemporaryFileUploadHandler):
 
 
 @pytest.fixture
-def evidence_env(settings, tmp_path, monkeypatch):
-    from comity.evidence import keys
-
-    monkeypatch.delenv("COMITY_MASTER_KEY", raising=False)
-    monkeypatch.delenv("COMITY_MASTER_KEYS_RETIRED", raising=False)
-    monkeypatch.delenv("COMITY_TSA_URL", raising=False)
-    settings.DATA_DIR = tmp_path
-    settings.COMITY_EVIDENCE_DIR = tmp_path / "evidence"
-    settings.COMITY_TSA_URL = ""
-    keys.init_master_key()
-    return tmp_path
-
-
-@pytest.fixture
 def api(client, evidence_env):
     def make(user, scope="write"):
         _, raw = do_create_token(user, name="test", scope=scope, acting_user=user)
