@@ -296,15 +296,21 @@ def get_redress_matter(request, response: HttpResponse, matter_id: int):
     return _redress_answer(response, m, request.user)
 
 
+def _decide(request, matter_id: int, doing: str):
+    """A redress matter a supervisor or an administrator acts on, at the version they read (If-Match)."""
+    m = _matter(request, matter_id)
+    user = writer(request)
+    if user.role not in actions.REDRESS_DECIDERS:
+        raise NotAllowed(f"Only a supervisor or an administrator may {doing}.")
+    require_match(request, _redress_fields(m), what="redress matter")
+    return m, user
+
+
 @router.post("/redress/{matter_id}/decision", response={200: RedressOut, **errors(403, 404, 422)},
              openapi_extra=if_match(), summary="Record the decision on a redress matter and its reasons "
                                                "(supervisors and administrators)")
 def decide_redress_matter(request, response: HttpResponse, matter_id: int, payload: RedressDecisionIn):
-    m = _matter(request, matter_id)
-    user = writer(request)
-    if user.role not in actions.REDRESS_DECIDERS:
-        raise NotAllowed("Only a supervisor or an administrator may record a decision.")
-    require_match(request, _redress_fields(m), what="redress matter")
+    m, user = _decide(request, matter_id, "record a decision")
     m = actions.do_decide_redress(m, decision=payload.decision, reasons=payload.reasons,
                                   decided_on=payload.decided_on, acting_user=user, via="api")
     return _redress_answer(response, m, user)
@@ -314,11 +320,7 @@ def decide_redress_matter(request, response: HttpResponse, matter_id: int, paylo
              openapi_extra=if_match(), summary="Extend a redress matter's period where its regime allows "
                                                "(supervisors and administrators)")
 def extend_redress_matter(request, response: HttpResponse, matter_id: int, payload: RedressExtensionIn):
-    m = _matter(request, matter_id)
-    user = writer(request)
-    if user.role not in actions.REDRESS_DECIDERS:
-        raise NotAllowed("Only a supervisor or an administrator may extend the period.")
-    require_match(request, _redress_fields(m), what="redress matter")
+    m, user = _decide(request, matter_id, "extend the period")
     m = actions.do_extend_redress(m, reason=payload.reason, acting_user=user, via="api")
     return _redress_answer(response, m, user)
 
