@@ -28,7 +28,7 @@ from ._repo import chain as _chain
 # the same rule: comity.errors (the one exception hierarchy: "pure Python (no Django) so comity.law,
 # comity.ledger ... stay importable without Django") and comity.vocabulary (the labels of every code: "pure
 # Python; no Django"; imported by law's assess/engine.py, provenance.py and cli.py).
-PURE = ("comity.law", "comity.ledger", "comity.errors", "comity.vocabulary", "comity.client")
+PURE = ("comity.law", "comity.ledger", "comity.errors", "comity.vocabulary", "comity.client", "comity.exchange")
 # Third-party distributions the pure code may import (by top-level module); tests/architecture/test_wheel.py
 # installs exactly these (with their own dependencies) into a virtualenv without Django.
 PURE_THIRD_PARTY = {
@@ -38,6 +38,7 @@ PURE_THIRD_PARTY = {
     "pycountry": "ISO 3166 names and codes",
     "holidays": "public holidays for business-day legal clocks",
     "cryptography": "Ed25519 signatures of tree heads",
+    "joserfc": "JWS and JWE of the exchange protocol (comity.exchange)",
 }
 # Imports from pure code into a Django app's package, keyed "file::module". Each: why, and what is to be done.
 ALLOWED_PURE_IMPORTS: dict[str, str] = {}
@@ -125,6 +126,7 @@ def test_the_import_check_sees_django_in_a_pure_module(tmp_path, monkeypatch):
     (fake_src / "law").mkdir(parents=True)
     (fake_src / "ledger").mkdir()
     (fake_src / "client").mkdir()
+    (fake_src / "exchange").mkdir()
     (fake_src / "vocabulary.py").write_text("import yaml\n")
     (fake_src / "errors.py").write_text("import json\n")
     (fake_src / "law" / "__init__.py").write_text("from . import basis\n")
