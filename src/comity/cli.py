@@ -729,6 +729,8 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False)
     sub.add_parser("ledger", help="offline Merkle log tools for oversight bodies: comity ledger --help",
                    add_help=False)
+    sub.add_parser("exchange", help="exchange with other authorities' instances: comity exchange --help",
+                   add_help=False)
     sub.add_parser("remote", help="call a Comity instance's API, every operation (no database needed): comity "
                                   "remote --help", add_help=False)
     return p
@@ -756,6 +758,10 @@ def main(argv: list[str] | None = None) -> int:
         from comity.ledger.cli import main as ledger_main
 
         return ledger_main(argv[1:])
+    if argv and argv[0] == "exchange":
+        from comity.courier.cli import main as exchange_main
+
+        return exchange_main(argv[1:])
     if argv and argv[0] == "remote":
         from comity.client.cli import main as remote_main
 

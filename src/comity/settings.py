@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "comity.builder",
     "comity.assessments",
     "comity.evidence",
+    "comity.courier",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -267,3 +270,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("COMITY_LOG_LEVEL", "WARNING")},
 }
+
+
+# Exchange between instances (comity.exchange, comity.courier): delivery retries with exponential back-off up to
+# a ceiling, then a visible failure; tasks on django-tasks' database backend (`comity exchange worker`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "exchange"]}}
+COMITY_EXCHANGE_RETRY_SECONDS = float(os.environ.get("COMITY_EXCHANGE_RETRY_SECONDS", "10"))
+COMITY_EXCHANGE_RETRY_CEILING_SECONDS = float(os.environ.get("COMITY_EXCHANGE_RETRY_CEILING_SECONDS", "3600"))
+COMITY_EXCHANGE_MAX_ATTEMPTS = int(os.environ.get("COMITY_EXCHANGE_MAX_ATTEMPTS", "12"))
+COMITY_EXCHANGE_TIMEOUT_SECONDS = float(os.environ.get("COMITY_EXCHANGE_TIMEOUT_SECONDS", "30"))

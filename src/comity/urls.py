@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("comity.accounts.urls")),
     path("api/", api.urls),
+    path("exchange/v1/", include("comity.courier.urls")),
     path("oversight/", include("comity.oversight.urls")),
     path("builder/", include("comity.builder.urls")),
     path("evidence/", include("comity.evidence.urls")),

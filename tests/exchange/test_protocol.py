@@ -295,3 +295,17 @@ def test_canonical_json_is_sorted_compact_utf8_and_refuses_floats():
     assert canonical({"b": 1, "a": "é"}) == '{"a":"é","b":1}'.encode()
     with pytest.raises(TypeError, match=r"\$.x"):
         canonical({"x": 1.5})
+
+
+def test_a_chunk_of_the_largest_size_opens_and_one_byte_more_is_refused(pair):
+    from comity.exchange.message import MAX_CHUNK
+
+    fr_keys, fr, es_keys, es = pair
+    data = bytes(range(256)) * (MAX_CHUNK // 256)
+    token = seal_chunk(data, message_id="m-1", attachment=0, index=0, sender=fr_keys, sender_authority="FR:bepi",
+                       recipient=es, now=NOW)
+    assert open_chunk(token, me=es_keys, my_authority="ES:mjus-scj", peers={"FR:bepi": fr}.get,
+                      now=NOW).content == data
+    with pytest.raises(ValueError):
+        seal_chunk(data + b"x", message_id="m-1", attachment=0, index=0, sender=fr_keys, sender_authority="FR:bepi",
+                   recipient=es, now=NOW)

@@ -245,6 +245,8 @@ class TransitionIn(Schema):
     transition: str
     comment: str = ""
     effective_date: dt.date | None = None
+    override_reason: str = Field("", description="A prosecutor or supervisor takes the step although its checks "
+                                                 "fail, for this stated reason (recorded with the step)")
 
 
 class TransitionOut(Schema):
@@ -472,7 +474,8 @@ def transition_request(request, request_id: int, payload: TransitionIn):
 
     req = _member_request(request, request_id)
     step = actions.do_transition_request(req, payload.transition, acting_user=_writer(request),
-                                         comment=payload.comment, effective_date=payload.effective_date, via="api")
+                                         comment=payload.comment, effective_date=payload.effective_date,
+                                         override_reason=payload.override_reason, via="api")
     today = timezone.localdate()
     return Status(201, {"request": req.reference, "from_status": step.from_status, "to_status": step.to_status,
                  "effective_date": step.effective_date,

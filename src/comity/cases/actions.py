@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.files.base import File
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from comity import audit, law
@@ -540,6 +541,9 @@ def _cancel_pending_approvals(qs, now, *, status=ApprovalRequest.Status.CANCELLE
     return pending
 
 
+request_transitioned = Signal()  # request, step (Transition), acting_user, via: sent inside the step's transaction
+
+
 def do_transition_request(req: CooperationRequest, transition: str, *, acting_user: User, comment: str = "",
                           effective_date=None, override_reason: str = "", via: str = "web") -> Transition:
     """Move a request along its lifecycle, start the clocks the step starts and close those it meets.
@@ -550,6 +554,9 @@ def do_transition_request(req: CooperationRequest, transition: str, *, acting_us
     require_member(req.case, acting_user)
     _check({"comment": text_error(comment, required=False, max_length=5000),
             "override_reason": text_error(override_reason, required=False, max_length=2000)})
+    if not effective_date and req.received_on and "request_received" in getattr(
+            req.lifecycle.transition(transition), "events", ()):
+        effective_date = req.received_on  # received through the exchange: the clock runs from the DELIVERY day
     try:
         day = parse_date(effective_date) or timezone.localdate()
     except ValueError as e:
@@ -636,6 +643,8 @@ def do_transition_request(req: CooperationRequest, transition: str, *, acting_us
             new["approval_requests"] = answered
         audit.record("request.transition", actor=acting_user, case=req.case_id, obj=req, via=via,
                      old={"status": old_status}, new=new)
+        # Inside the transaction: what listens (the exchange's outbox) is stored with the step or not at all.
+        request_transitioned.send(sender=CooperationRequest, request=req, step=step, acting_user=acting_user, via=via)
     return step
 
 

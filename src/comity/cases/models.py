@@ -134,6 +134,9 @@ class CooperationRequest(models.Model):
     legal_basis_instrument = models.CharField(max_length=60, blank=True,
                                               help_text="Instrument id, e.g. CETS-024, EU-EAW, EU-EIO")
     status = models.CharField(max_length=40, db_index=True)
+    received_on = models.DateField(null=True, blank=True,
+                                   help_text="The day an incoming request arrived through the exchange (its DELIVERY "
+                                             "evidence): clocks that run from receipt start that day")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -238,7 +241,7 @@ class Entity(models.Model):
                 "properties": self.properties}
 
 
-def document_path(instance: "Document", filename: str) -> str:
+def document_path(instance: Document, filename: str) -> str:
     # Stored under a random name: the user's filename is kept in the database only.
     return f"cases/{instance.case_id}/{uuid.uuid4().hex}"
 

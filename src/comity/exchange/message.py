@@ -39,6 +39,8 @@ ENC_ALGORITHMS = ["ECDH-ES", "A256GCM"]
 #: Largest sealed message (the envelope, not its attachments) and largest chunk this instance accepts.
 MAX_ENVELOPE = 2 * 1024 * 1024
 MAX_CHUNK = 4 * 1024 * 1024
+#: A sealed chunk is base64url twice (the JWE, then the JWS over it): about 16/9 of the chunk, plus headers.
+MAX_CHUNK_TOKEN = MAX_CHUNK * 16 // 9 + 16384
 #: A sending attempt is accepted for this long after its `iat` (and CLOCK_SKEW before it).
 WINDOW = dt.timedelta(minutes=10)
 
@@ -200,7 +202,7 @@ _ROUTING = {"iss": HeaderParameter("sender authority", "str"), "aud": HeaderPara
 
 
 class _JWS(jws.JWSRegistry):
-    max_payload_length = MAX_CHUNK * 4 // 3 + 4096
+    max_payload_length = MAX_CHUNK_TOKEN
 
 
 class _JWE(jwe.JWERegistry):
@@ -272,7 +274,7 @@ def _verify(token: str | bytes, *, typ: str, me: AuthorityKeys, my_authority: st
     if len(token) > max_size:
         raise Rejected("oversized", f"{len(token)} bytes; at most {max_size}")
     try:
-        unverified = jws.extract_compact(token.encode("ascii"))
+        unverified = jws.extract_compact(token.encode("ascii"), None, _jws_registry)
     except (JoseError, ValueError) as e:
         raise Rejected("malformed", f"not a JWS compact serialization ({e.__class__.__name__})") from None
     header = dict(unverified.protected)
@@ -366,8 +368,20 @@ def open_chunk(token: str | bytes, *, me: AuthorityKeys, my_authority: str, peer
     now = now or dt.datetime.now(dt.UTC)
     header, sender, kid, sent_at, plain, _content = _verify(
         token, typ="comity-chunk+jws", me=me, my_authority=my_authority, peers=peers, now=now,
-        max_size=MAX_CHUNK * 4 // 3 + 8192)
+        max_size=MAX_CHUNK_TOKEN)
     if not isinstance(header.get("att"), int) or not isinstance(header.get("idx"), int):
         raise Rejected("malformed", "a chunk's header names its attachment and index")
     return Opened(payload=None, digest=sha256_hex(plain), sender=sender, sender_kid=kid, sent_at=sent_at,
                   header=header, content=plain)
+
+
+def decrypt_stored_chunk(token: str | bytes, *, me: AuthorityKeys) -> bytes:
+    """The content of a chunk this instance verified on arrival and kept as received (still encrypted to it)."""
+    if isinstance(token, bytes):
+        token = token.decode("ascii")
+    content = jws.extract_compact(token.strip().encode("ascii"), None, _jws_registry).payload
+    inner = jwe.extract_compact(content, _jwe_registry)
+    pair = me.by_kid(str(inner.protected.get("kid", "")), "enc")
+    if pair is None:
+        raise Rejected("decrypt_failed", "a kept chunk is encrypted to a key this authority no longer holds")
+    return bytes(jwe.decrypt_compact(content, pair.key, registry=_jwe_registry).plaintext or b"")

@@ -1,0 +1,97 @@
+"""Attachment chunks that arrived before their message: kept as received (sealed, so still encrypted to this
+authority) under the data folder, one file per chunk, written whole or not at all; assembled, checked against
+the signed manifest and moved into the case's encrypted document storage when the message arrives."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from comity.courier import local
+from comity.exchange import Rejected
+from comity.exchange.message import decrypt_stored_chunk
+
+MID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _dir(mid: str, att: int) -> Path:
+    if not MID.match(mid):
+        raise Rejected("malformed", "a message id is a UUID")
+    return local.folder() / "staging" / mid / str(int(att))
+
+
+def chunk_path(mid: str, att: int, idx: int) -> Path:
+    return _dir(mid, att) / f"{int(idx)}.jose"
+
+
+def keep(mid: str, att: int, idx: int, token: bytes, digest: str) -> bool:
+    """Keep a verified chunk; False when the same chunk was already kept (a retry)."""
+    path = chunk_path(mid, att, idx)
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part.")
+    with os.fdopen(fd, "wb") as f:
+        f.write(token)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    (path.parent / f"{int(idx)}.sha256").write_text(digest)
+    return True
+
+
+class Assembled:
+    """An attachment read back chunk by chunk (decrypted as it is read), for the document storage."""
+
+    def __init__(self, mid: str, ref):
+        self.mid, self.ref = mid, ref
+        self.name, self.size, self.content_type = ref.name, ref.size, ref.media_type
+        self._iter = None
+        self._buffer = b""
+
+    def check(self) -> None:
+        """Every chunk is there and matches the manifest (read without decrypting: the digest kept on arrival)."""
+        for idx, expected in enumerate(self.ref.chunks):
+            path = chunk_path(self.mid, self.ref.index, idx)
+            if not path.exists():
+                raise Rejected("missing_attachment", f"attachment {self.ref.index} ({self.ref.name}) chunk {idx}")
+            if (path.parent / f"{idx}.sha256").read_text().strip() != expected:
+                raise Rejected("hash_mismatch", f"attachment {self.ref.index} ({self.ref.name}) chunk {idx}")
+
+    def chunks(self, chunk_size=None):
+        whole = hashlib.sha256()
+        for idx, expected in enumerate(self.ref.chunks):
+            data = decrypt_stored_chunk(chunk_path(self.mid, self.ref.index, idx).read_bytes(), me=local.keys())
+            if hashlib.sha256(data).hexdigest() != expected:
+                raise Rejected("hash_mismatch", f"attachment {self.ref.index} chunk {idx}")
+            whole.update(data)
+            if data:
+                yield data
+        if whole.hexdigest() != self.ref.sha256:
+            raise Rejected("hash_mismatch", f"attachment {self.ref.index} ({self.ref.name}) as a whole")
+
+    def seek(self, pos: int) -> None:
+        self._iter, self._buffer = None, b""
+
+    def read(self, n: int = -1) -> bytes:
+        if self._iter is None:
+            self._iter = self.chunks()
+        while n < 0 or len(self._buffer) < n:
+            try:
+                self._buffer += next(self._iter)
+            except StopIteration:
+                break
+        if n < 0:
+            out, self._buffer = self._buffer, b""
+        else:
+            out, self._buffer = self._buffer[:n], self._buffer[n:]
+        return out
+
+
+def discard(mid: str) -> None:
+    if MID.match(mid):
+        shutil.rmtree(local.folder() / "staging" / mid, ignore_errors=True)
