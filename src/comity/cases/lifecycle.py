@@ -32,7 +32,7 @@ DATA = Path(__file__).parent / "data" / "lifecycles.yaml"
 ROLES = {"admin", "supervisor", "caseworker", "prosecutor", "defence", "oversight"}
 DIRECTIONS = ("outgoing", "incoming")
 NOTICE_ACTIONS = ("publication", "ccf_challenge")
-from comity.law import EVENTS as LAW_EVENTS
+from comity.law import EVENTS as LAW_EVENTS  # noqa: E402  (pure package, no data loaded on import)
 
 
 class LifecycleError(DataError, ValueError):

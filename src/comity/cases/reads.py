@@ -16,16 +16,11 @@ from __future__ import annotations
 
 from comity.accounts.models import Role
 from comity.cases.access import MEMBER_PURPOSE, PurposeRequired, oversight_purpose
-from comity.cases.actions import (
-    do_open_case_for_oversight,
-    do_record_access,
-    do_record_list_access,
-    is_member,
-)
+from comity.cases.actions import do_open_case_for_oversight, do_record_access, do_record_list_access, is_member
 from comity.cases.models import Case
 from comity.errors import NotFound
 
-__all__ = ["MEMBER_PURPOSE", "PurposeRequired", "case_purpose", "log_list", "log_read", "read_case"]
+__all__ = ["MEMBER_PURPOSE", "PurposeRequired", "case_purpose", "read_case", "log_read", "log_list"]
 
 
 def case_purpose(user, case: Case, *, session=None, stated: str | None = None, via: str = "web") -> str:
