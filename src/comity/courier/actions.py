@@ -531,6 +531,18 @@ def negative_evidence(e: Rejected, *, mid: str, sender: str, digest: str = "") -
     return token
 
 
+def earlier_delivery(opened) -> str | None:
+    """The DELIVERY evidence of a message already received with the same content; `id_reused` when the id
+    came before with other content; None for a new message."""
+    existing = Message.objects.filter(direction=Message.Direction.IN, mid=opened.payload.id).first()
+    if existing is None:
+        return None
+    if existing.digest != opened.digest and existing.payload != opened.payload.document():
+        raise Rejected("id_reused", f"message {opened.payload.id}")  # same id, other content (a re-sealed copy
+        # of the same content, with a new encryption, is the same message)
+    return existing.evidence.get(type="DELIVERY").token
+
+
 def receive(opened, *, assembled: dict[int, object]) -> tuple[Message, str, bool]:
     """Store a verified message and apply it; returns (message, DELIVERY evidence token, duplicate?).
     The same message id with the same content again returns the original evidence and changes nothing."""
@@ -539,10 +551,7 @@ def receive(opened, *, assembled: dict[int, object]) -> tuple[Message, str, bool
     with transaction.atomic():
         existing = Message.objects.filter(direction=Message.Direction.IN, mid=payload.id).first()
         if existing is not None:
-            if existing.digest != opened.digest:
-                raise Rejected("id_reused", f"message {payload.id}")
-            ev = existing.evidence.filter(type="DELIVERY").first()
-            return existing, ev.token, True
+            return existing, earlier_delivery(opened), True
         try:
             with transaction.atomic():
                 msg = _store_and_apply(peer, opened, assembled)

@@ -57,12 +57,15 @@ def settings_doc() -> dict:
 
 
 def keys() -> AuthorityKeys:
-    return _keys_cached((folder() / "keys.json").stat().st_mtime_ns)
+    path = folder() / "keys.json"
+    if not path.exists():
+        raise InvalidInput({"exchange": "this instance has no exchange identity yet: run `comity exchange init`"})
+    return _keys_cached(str(path), path.stat().st_mtime_ns)
 
 
 @lru_cache(maxsize=4)
-def _keys_cached(_mtime: int) -> AuthorityKeys:
-    return AuthorityKeys.from_json((folder() / "keys.json").read_text())
+def _keys_cached(path: str, _mtime: int) -> AuthorityKeys:
+    return AuthorityKeys.from_json(Path(path).read_text())
 
 
 def tls_paths() -> tuple[Path, Path]:

@@ -58,9 +58,9 @@ class Assembled:
         for idx, expected in enumerate(self.ref.chunks):
             path = chunk_path(self.mid, self.ref.index, idx)
             if not path.exists():
-                raise Rejected("missing_attachment", f"attachment {self.ref.index} ({self.ref.name}) chunk {idx}")
+                raise Rejected("missing_attachment", f"attachment {self.ref.index} chunk {idx}")
             if (path.parent / f"{idx}.sha256").read_text().strip() != expected:
-                raise Rejected("hash_mismatch", f"attachment {self.ref.index} ({self.ref.name}) chunk {idx}")
+                raise Rejected("hash_mismatch", f"attachment {self.ref.index} chunk {idx}")
 
     def chunks(self, chunk_size=None):
         whole = hashlib.sha256()
@@ -72,7 +72,7 @@ class Assembled:
             if data:
                 yield data
         if whole.hexdigest() != self.ref.sha256:
-            raise Rejected("hash_mismatch", f"attachment {self.ref.index} ({self.ref.name}) as a whole")
+            raise Rejected("hash_mismatch", f"attachment {self.ref.index} as a whole")
 
     def seek(self, pos: int) -> None:
         self._iter, self._buffer = None, b""

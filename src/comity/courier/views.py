@@ -81,6 +81,11 @@ def messages(request):
         body = _read(request, MAX_ENVELOPE)
         claimed, mid = _claimed(body)
         opened = open_envelope(body, me=local.keys(), my_authority=local.authority(), peers=actions.trusted_lookup)
+        earlier = actions.earlier_delivery(opened)
+        if earlier is not None:  # a retry of a message already received: its original receipt, nothing changes
+            resp = HttpResponse(earlier, content_type=JOSE, status=200)
+            resp["Comity-Evidence-Type"] = "DELIVERY"
+            return resp
         assembled = {}
         for ref in opened.payload.attachments:
             part = staging.Assembled(opened.payload.id, ref)

@@ -195,6 +195,14 @@ def do_dispose_case(case: Case, *, reason: str, acting_user: User, confirm_early
         counts["search_texts"] = len(erased_text_events)
         RetentionUndertaking.objects.filter(case=case).update(text=DISPOSED)
         Note.objects.filter(case=case).delete()
+        # Messages exchanged with other authorities about the case: their content goes, their ids, digests and
+        # signed evidence (codes and hashes only) stay, so delivery can still be proved.
+        from comity.courier.models import Attachment as ExchangeAttachment
+        from comity.courier.models import Message as ExchangeMessage
+
+        counts["exchange_messages"] = ExchangeMessage.objects.filter(case=case).update(
+            payload={"erased": DISPOSED}, jwe="")
+        ExchangeAttachment.objects.filter(message__case=case).update(name=DISPOSED)
         ProtectedPerson.objects.filter(case=case).delete()
         Transition.objects.filter(request__case=case).update(comment="")
         Task.objects.filter(case=case).update(title=DISPOSED)
