@@ -182,6 +182,7 @@ def _drive_everything(supervisor, caseworker, oversight, make_user):
                                        purpose=f"Report on {NAME}", acting_user=oversight)
     oversight_actions.do_record_undertaking(case, kind="after_proceedings", months_after_proceedings=0,
                                             text=f"Dispose of {NAME}'s data after the trial", acting_user=supervisor)
+    _drive_exchange(mla, supervisor, admin, unit)
     actions.do_close_case(case, reason=f"{NAME} surrendered", acting_user=supervisor)
     actions.do_reopen_case(case, reason=f"{NAME} appealed", acting_user=supervisor)
     joiner = make_user("supervisor", "sup-joiner")
@@ -197,6 +198,59 @@ def _drive_everything(supervisor, caseworker, oversight, make_user):
     do_record_backup(**backup, keys_included=["secret_key"], keys_referenced=["ledger_key"])
     do_record_restore(**backup, signer="3" * 64, forced=False, keys_referenced=["ledger_key"])
     return case, matter
+
+
+def _drive_exchange(mla, supervisor, admin, unit):
+    """The exchange: a trusted peer, the directory and routes, the request sent (its peer unreachable here, so
+    every retry fails), an answer received and opened, a refused message, both sides' key rotations."""
+    import datetime as dt
+
+    from django.test import override_settings
+
+    from comity.cases import actions
+    from comity.courier import actions as courier
+    from comity.courier import local
+    from comity.courier.models import Message
+    from comity.exchange import AuthorityKeys, Identity, Payload, Rejected, open_envelope, seal_envelope
+    from tests.support.crash import free_port
+
+    closed = f"https://127.0.0.1:{free_port()}/exchange/v1/"
+    local.initialise(authority="FR:bepi", state="FR", name="Bureau de l'entraide pénale internationale",
+                     role="central_authority", endpoint=closed)
+    ch_keys = AuthorityKeys.generate(dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    ch = Identity.for_keys(ch_keys, authority="CH:bj", state="CH", name="Federal Office of Justice",
+                           role="central_authority", endpoint=closed, tls_certificate_sha256="0" * 64)
+    peer = courier.do_import_peer(ch.sign(ch_keys.signing().key), acting_user=admin)
+    peer = courier.do_confirm_peer(peer, fingerprint_read=peer.fingerprint, how="compared by telephone with the "
+                                   "duty officer", acting_user=admin)
+    courier.do_save_directory_entry(None, data={"state": "CH", "name": "Federal Office of Justice",
+                                                "kind": "central_authority", "cooperation": ["mla"],
+                                                "languages": ["de", "fr"], "channel": "comity", "peer": "CH:bj"},
+                                    acting_user=admin)
+    courier.do_seed_directory(acting_user=admin)
+    courier.do_set_route("mla", unit, acting_user=admin)
+    for step in ("approve", "send"):
+        actions.do_transition_request(mla, step, acting_user=supervisor, override_reason=f"{NAME} is leaving")
+    sent = Message.objects.get(direction="out", type="new_request")
+    with override_settings(COMITY_EXCHANGE_MAX_ATTEMPTS=1, COMITY_EXCHANGE_TIMEOUT_SECONDS=2):
+        assert courier.deliver(sent.pk) == "NON_DELIVERY"
+    question = Payload.new(type="information_request", sender="CH:bj", recipient="FR:bepi",
+                           conversation=sent.payload["conversation"], body={"questions": f"Where is {NAME} now?"})
+    token = seal_envelope(question, sender=ch_keys, recipient=local.identity()).for_attempt(ch_keys)
+    received, _, _ = courier.receive(open_envelope(token, me=local.keys(), my_authority="FR:bepi",
+                                                   peers=courier.trusted_lookup), assembled={})
+    courier.do_retrieve(received, acting_user=supervisor)
+    courier.record_rejection("message", Rejected("bad_signature", "signed as CH:bj"), claimed="CH:bj")
+    ch_keys2 = ch_keys.rotate(overlap=dt.timedelta(days=7))
+    ch2 = Identity.for_keys(ch_keys2, authority="CH:bj", state="CH", name=ch.name, role=ch.role, endpoint=closed,
+                            tls_certificate_sha256="0" * 64)
+    rotation = Payload.new(type="key_rotation", sender="CH:bj", recipient="FR:bepi", conversation="CH:bj/control",
+                           body={"identity": ch2.sign(ch_keys.signing().key)})
+    token = seal_envelope(rotation, sender=ch_keys, recipient=local.identity()).for_attempt(ch_keys)
+    courier.receive(open_envelope(token, me=local.keys(), my_authority="FR:bepi", peers=courier.trusted_lookup),
+                    assembled={})
+    courier.do_rotate_keys(overlap_days=7, acting_user=admin)
+    courier.do_revoke_peer(peer, reason="the authority moved to a new instance", acting_user=admin)
 
 
 def req_transitions(req):
