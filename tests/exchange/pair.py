@@ -132,7 +132,14 @@ def wait_for(check, timeout: float = 60, what: str = "the condition"):
     raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
 
 
+def postgres_server() -> str | None:
+    """The PostgreSQL server of the suite's PostgreSQL pass (scripts/with-postgres.sh), else None: SQLite."""
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith(("postgres://", "postgresql://")) else None
+
+
 def pair(tmp: Path, *, postgres_url: str | None = None) -> tuple[Side, Side]:
+    postgres_url = postgres_url or postgres_server()
     fr = Side(tmp / "fr", "FR:bepi", "FR", "Bureau de l'entraide pénale internationale", postgres_url=postgres_url)
     es = Side(tmp / "es", "ES:sgcji", "ES", "Subdirección General de Cooperación Jurídica Internacional",
               postgres_url=postgres_url)

@@ -162,6 +162,14 @@ def cmd_worker(args):
         time.sleep(0)
 
 
+def cmd_demo(args):
+    from comity.courier.demo import run
+
+    result = run(keep=args.keep, say=(lambda *_: None) if args.json else print)
+    if args.json:
+        print(json.dumps(result, indent=1))
+
+
 def build_parser():
     p = argparse.ArgumentParser(prog="comity exchange", description=__doc__)
     p.add_argument("--json", action="store_true")
@@ -219,12 +227,19 @@ def build_parser():
     s.add_argument("--interval", type=float, default=0.5)
     s.add_argument("--sweep-seconds", type=float, default=5)
     s.set_defaults(func=cmd_worker)
+    s = sub.add_parser("demo", help="two instances on loopback exchange a request (a minute; nothing kept)")
+    s.add_argument("--keep", action="store_true", help="keep both instances running until Ctrl-C")
+    s.set_defaults(func=cmd_demo)
     return p
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    _django()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in argv  # accepted before or after the subcommand
+    args = build_parser().parse_args([a for a in argv if a != "--json"])
+    args.json = as_json
+    if args.command != "demo":  # the demonstration makes its own instances
+        _django()
     try:
         args.func(args)
     except ComityError as e:

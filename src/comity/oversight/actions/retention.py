@@ -200,8 +200,9 @@ def do_dispose_case(case: Case, *, reason: str, acting_user: User, confirm_early
         from comity.courier.models import Attachment as ExchangeAttachment
         from comity.courier.models import Message as ExchangeMessage
 
-        counts["exchange_messages"] = ExchangeMessage.objects.filter(case=case).update(
-            payload={"erased": DISPOSED}, jwe="")
+        exchanged = ExchangeMessage.objects.filter(case=case).update(payload={"erased": DISPOSED}, jwe="")
+        if exchanged:
+            counts["exchange_messages"] = exchanged
         ExchangeAttachment.objects.filter(message__case=case).update(name=DISPOSED)
         ProtectedPerson.objects.filter(case=case).delete()
         Transition.objects.filter(request__case=case).update(comment="")
