@@ -11,6 +11,7 @@ import hashlib
 import pytest
 
 from tests.exchange.pair import pair, wait_for
+from tests.support.crash import cli
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +82,25 @@ def test_a_complete_mla_request_travels_both_ways(two):
     assert es.api("POST", f"/api/requests/{es_req}/transitions", {"transition": "accept"})[0] == 201
     records = b"Bank records ES12 3456 / ES98 7654\n" * 20000
     assert es.api("POST", f"/api/cases/{es_case}/documents", files=("bank-records.csv", records))[0] == 201
+    # the seized statement goes back as evidence, with its chain of custody
+    exhibit = es.inst.folder / "statement.bin"
+    exhibit.write_bytes(b"Seized server image " * 30000)
+    _, case_detail = es.api("GET", f"/api/cases/{es_case}")
+    cli(es.env, "evidence", "register", case_detail["reference"], str(exhibit), "--user", "writer", "--title",
+        "Server image seized in Málaga", "--date-obtained", "2026-11-20")
     assert es.api("POST", f"/api/requests/{es_req}/transitions", {"transition": "record_execution"})[0] == 201
     wait_for(lambda: status_of(fr, req["id"]) == "executed", what="FR executed")
     _, docs = fr.api("GET", f"/api/cases/{case['id']}/documents")
     assert hashlib.sha256(records).hexdigest() in {d["sha256"] for d in docs["results"]}
+    # the evidence is in FR's register with the same SHA-256, received from ES; ES recorded the hand-over
+    _, fr_items = fr.api("GET", f"/api/cases/{case['id']}/evidence")
+    (item,) = fr_items["results"]
+    assert item["sha256"] == hashlib.sha256(exhibit.read_bytes()).hexdigest()
+    assert item["providing_state"] == "ES"
+    _, es_items = es.api("GET", f"/api/cases/{es_case}/evidence")
+    (sent_item,) = es_items["results"]
+    _, custody = es.api("GET", f"/api/evidence/{sent_item['id']}/custody")
+    assert [e["kind"] for e in custody["results"]][-1] == "transferred"
     # every message on both sides has its evidence; nothing failed, nothing was applied twice
     for side in (fr, es):
         rows = side.outbox()

@@ -245,8 +245,17 @@ def do_set_route(kind: str, unit, *, acting_user, via: str = "web") -> Route:
 
 # --- sending --------------------------------------------------------------------------------------------
 
-def _stream(doc: Document, size: int = CHUNK_SIZE):
-    with doc.file.open("rb") as f:
+def _stream(doc, size: int = CHUNK_SIZE):
+    """The content of a case document or of an evidence item's file (decrypted), `size` bytes at a time."""
+    from comity.evidence.models import EvidenceItem
+
+    if isinstance(doc, EvidenceItem):
+        from comity.evidence.actions import open_plaintext
+
+        f = open_plaintext(doc)
+    else:
+        f = doc.file.open("rb")
+    with f:
         while True:
             block = f.read(size)
             if not block:
@@ -254,7 +263,7 @@ def _stream(doc: Document, size: int = CHUNK_SIZE):
             yield block
 
 
-def attachment_ref(index: int, doc: Document, chunk_size: int = CHUNK_SIZE) -> AttachmentRef:
+def attachment_ref(index: int, doc, chunk_size: int = CHUNK_SIZE) -> AttachmentRef:
     whole = hashlib.sha256()
     chunks, size = [], 0
     for block in _stream(doc, chunk_size):
@@ -264,7 +273,8 @@ def attachment_ref(index: int, doc: Document, chunk_size: int = CHUNK_SIZE) -> A
     if not chunks:
         chunks = [hashlib.sha256(b"").hexdigest()]
     if whole.hexdigest() != doc.sha256:
-        raise InvalidInput({"attachments": f"{doc.filename}: the stored file no longer matches its SHA-256"})
+        raise InvalidInput({"attachments": f"{getattr(doc, 'exhibit_number', '') or doc.filename}: the stored file "
+                                           "no longer matches its SHA-256"})
     return AttachmentRef(index=index, name=doc.filename, media_type=doc.content_type or "application/octet-stream",
                          size=size, sha256=whole.hexdigest(), chunk_size=chunk_size, chunks=chunks)
 
@@ -316,7 +326,7 @@ def body_for(req: CooperationRequest, mtype: str, step: str, comment: str) -> di
     return {"status": req.status, "step": step, "comment": comment[:5000]}
 
 
-def queue_message(req: CooperationRequest, mtype: str, body: dict, *, acting_user, documents=(),
+def queue_message(req: CooperationRequest, mtype: str, body: dict, *, acting_user, documents=(), evidence_items=(),
                   via: str = "web") -> Message:
     """Seal a message about `req` to its peer and put it in the outbox; call inside the caller's transaction
     (the step and its message are stored together). Delivery starts after commit."""
@@ -334,6 +344,16 @@ def queue_message(req: CooperationRequest, mtype: str, body: dict, *, acting_use
         _let_exchange_in(req.case, acting_user, via)
     docs = list(documents)
     refs = [attachment_ref(i, d) for i, d in enumerate(docs)]
+    items = list(evidence_items)
+    for item in items:  # evidence goes with its manifest: exhibit, SHA-256 and its custody chain so far
+        refs.append(attachment_ref(len(refs), item))
+        body.setdefault("evidence", []).append({
+            "attachment": refs[-1].index, "item": item.exhibit_number, "description": item.title[:500],
+            "sha256": refs[-1].sha256, "custody": [
+                {"seq": str(e.seq), "kind": e.kind, "at": e.at.isoformat(), "by": e.actor.username,
+                 "from": e.from_party or (e.from_user.username if e.from_user else ""),
+                 "to": e.to_party or (e.to_user.username if e.to_user else "")}
+                for e in item.custody_events.select_related("actor", "from_user", "to_user").order_by("seq")]})
     last_in = conv.messages.filter(direction=Message.Direction.IN).order_by("-created_at").first()
     payload = Payload.new(type=mtype, sender=me, recipient=peer.authority, conversation=conv.conversation, body=body,
                           attachments=refs, in_reply_to=last_in.mid if last_in else None)
@@ -343,9 +363,17 @@ def queue_message(req: CooperationRequest, mtype: str, body: dict, *, acting_use
                                  peer=peer, type=mtype, in_reply_to=payload.in_reply_to or "", digest=sealed.digest,
                                  payload=payload.document(), jwe=sealed.jwe, status=Message.Status.QUEUED,
                                  created_at=now, next_attempt_at=now, created_by=acting_user)
-    for ref, doc in zip(refs, docs, strict=True):
+    for ref, doc in zip(refs, docs + items, strict=True):
+        is_doc = isinstance(doc, Document)
         Attachment.objects.create(message=msg, index=ref.index, name=ref.name, media_type=ref.media_type,
-                                  size=ref.size, sha256=ref.sha256, chunk_size=ref.chunk_size, document=doc)
+                                  size=ref.size, sha256=ref.sha256, chunk_size=ref.chunk_size,
+                                  document=doc if is_doc else None, evidence_item=None if is_doc else doc)
+    for item in items:  # the chain of custody records the hand-over to the other authority
+        from comity.evidence.actions import do_record_custody_event
+
+        do_record_custody_event(item, kind="transferred", at=now, place="Exchange between authorities",
+                                reason=f"Sent to {peer.name} ({peer.authority}) with message {msg.mid}",
+                                to_party=f"{peer.name} ({peer.authority})"[:200], acting_user=acting_user, via=via)
     _evidence(msg, "SUBMISSION_ACCEPTANCE", issuer=me)
     audit.record("exchange.message_queued", actor=acting_user, case=req.case, obj=msg, via=via,
                  new={"message": msg.mid, "type": mtype, "peer": peer.authority, "digest": msg.digest,
@@ -422,7 +450,7 @@ def deliver(message_pk: int) -> str:
     me = local.authority()
     ident = peer_identity(peer)
     try:
-        for att in msg.attachments.select_related("document"):
+        for att in msg.attachments.select_related("document", "evidence_item"):
             transport.send_attachment(peer, ident, keys, me, msg.mid, att)
         sealed = Sealed(jwe=msg.jwe, digest=msg.digest,
                         header={"typ": "comity-message+jws", "iss": me, "aud": peer.authority, "mid": msg.mid})

@@ -33,12 +33,17 @@ def apply(msg, payload, conv, assembled: dict, system) -> None:
     if conv is None:
         return
     req = conv.request
-    docs = []
+    evidence = {e.attachment: e for e in getattr(body, "evidence", [])}
     for ref in payload.attachments:
         upload = assembled[ref.index]
+        if ref.index in evidence:
+            item = _register_evidence(req, msg, ref, evidence[ref.index], upload, system)
+            Attachment.objects.create(message=msg, index=ref.index, name=ref.name, media_type=ref.media_type,
+                                      size=ref.size, sha256=ref.sha256, chunk_size=ref.chunk_size,
+                                      evidence_item=item)
+            continue
         doc = cases.do_upload_document(req.case, upload=upload, title=ref.name, request=req, acting_user=system,
                                        via="exchange")
-        docs.append(doc)
         Attachment.objects.create(message=msg, index=ref.index, name=ref.name, media_type=ref.media_type,
                                   size=ref.size, sha256=ref.sha256, chunk_size=ref.chunk_size, document=doc)
     if payload.type == "new_request":
@@ -112,3 +117,23 @@ def _known_instrument(code: str) -> str:
     from comity.law import get_law
 
     return code if code and code in get_law().instruments else ""
+
+
+def _register_evidence(req, msg, ref, entry, upload, system):
+    """Evidence sent back arrives in the evidence register: hashed as it is stored and checked against the signed
+    manifest, its custody continued (the providing authority's chain up to its hand-over, then our receipt)."""
+    from comity.evidence.actions import do_register_evidence
+
+    if entry.sha256 != ref.sha256:
+        raise Rejected("hash_mismatch", f"evidence {entry.item}: the manifest and the attachment differ")
+    chain = "; ".join(f"#{c.get('seq', '?')} {c.get('kind', '?')} {c.get('at', '')[:16]}"
+                      + (f" to {c['to']}" if c.get("to") else "") for c in entry.custody)
+    item = do_register_evidence(
+        req.case, kind="digital", title=(entry.description or ref.name)[:200],
+        date_obtained=timezone.localdate(), acting_user=system, source_request=req,
+        description=(f"Exhibit {entry.item} of {msg.peer.name}. Custody there: {chain}")[:5000],
+        providing_state=msg.peer.state, providing_authority=msg.peer.name[:200], upload=upload,
+        place="Received through the exchange between authorities", via="exchange")
+    if item.sha256 != entry.sha256:
+        raise Rejected("hash_mismatch", f"evidence {entry.item}: the stored file's SHA-256 differs from the manifest")
+    return item

@@ -33,4 +33,16 @@ def send_step(sender, request, step, acting_user, via, **kwargs):
         # what already travelled (either way) is not sent again
         sent = set(request.conversation.messages.values_list("attachments__document", flat=True))
         docs = [d for d in docs if d.pk not in sent]
-    queue_message(request, mtype, body, acting_user=acting_user, documents=docs, via=via)
+    items = []
+    if mtype == "execution_result":
+        # Evidence of the case not yet sent goes back with the result, each file with its custody chain.
+        from comity.evidence.models import EvidenceItem
+
+        sent_items = set(request.conversation.messages.values_list("attachments__evidence_item", flat=True))
+        items = [i for i in EvidenceItem.objects.filter(case=request.case, kind="digital").exclude(sha256="")
+                 .order_by("pk") if i.pk not in sent_items
+                 and not i.custody_events.filter(kind__in=("disposed", "returned")).exists()]
+        arrived = set(request.conversation.messages.filter(direction="in")
+                      .values_list("attachments__evidence_item", flat=True))
+        items = [i for i in items if i.pk not in arrived]
+    queue_message(request, mtype, body, acting_user=acting_user, documents=docs, evidence_items=items, via=via)

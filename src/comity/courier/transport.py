@@ -67,7 +67,7 @@ def send_attachment(peer, ident, keys, me: str, mid: str, att) -> None:
     """Every chunk of one attachment, read from storage one chunk at a time."""
     from comity.courier.actions import _stream
 
-    for idx, block in enumerate(_stream(att.document, att.chunk_size)):
+    for idx, block in enumerate(_stream(att.document or att.evidence_item, att.chunk_size)):
         token = seal_chunk(block, message_id=mid, attachment=att.index, index=idx, sender=keys,
                            sender_authority=me, recipient=ident)
         status, _, data = request(peer, "PUT", f"messages/{mid}/attachments/{att.index}/chunks/{idx}",
