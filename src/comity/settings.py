@@ -278,4 +278,6 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 COMITY_EXCHANGE_RETRY_SECONDS = float(os.environ.get("COMITY_EXCHANGE_RETRY_SECONDS", "10"))
 COMITY_EXCHANGE_RETRY_CEILING_SECONDS = float(os.environ.get("COMITY_EXCHANGE_RETRY_CEILING_SECONDS", "3600"))
 COMITY_EXCHANGE_MAX_ATTEMPTS = int(os.environ.get("COMITY_EXCHANGE_MAX_ATTEMPTS", "12"))
+# A received message nobody opened within this many hours gets NON_RETRIEVAL evidence, sent back to its sender.
+COMITY_EXCHANGE_RETRIEVAL_HOURS = float(os.environ.get("COMITY_EXCHANGE_RETRIEVAL_HOURS", "48"))
 COMITY_EXCHANGE_TIMEOUT_SECONDS = float(os.environ.get("COMITY_EXCHANGE_TIMEOUT_SECONDS", "30"))

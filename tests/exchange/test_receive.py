@@ -219,3 +219,49 @@ def test_opening_a_received_message_records_retrieval_and_sends_it_back(es, clie
     assert read_evidence(back.payload["body"]["evidence"], issuer=es.me).type == "RETRIEVAL"
     do_retrieve(msg, acting_user=es.head)  # opening it again adds nothing
     assert Message.objects.filter(direction="out").count() == 1
+
+
+def test_a_message_nobody_opens_gets_non_retrieval_evidence_back(es, client, settings):
+    from comity.courier.actions import not_retrieved
+    from comity.courier.models import Message
+
+    settings.COMITY_EXCHANGE_RETRIEVAL_HOURS = 48
+    assert post(client, envelope(es, request_payload(es))).status_code == 200
+    assert not_retrieved() == 0  # still within the period
+    import datetime as dt
+
+    from django.utils import timezone
+
+    Message.objects.filter(direction="in").update(delivered_at=timezone.now() - dt.timedelta(hours=48, minutes=1))
+    assert not_retrieved() == 1
+    msg = Message.objects.get(direction="in")
+    assert list(msg.evidence.values_list("type", flat=True)) == ["DELIVERY", "NON_RETRIEVAL"]
+    back = Message.objects.get(direction="out")
+    assert read_evidence(back.payload["body"]["evidence"], issuer=es.me).type == "NON_RETRIEVAL"
+    assert not_retrieved() == 0  # once
+
+
+def test_retrieval_evidence_from_the_other_side_is_kept_with_our_message(es, client):
+    """FR sent a request (here: our outgoing message); FR's RETRIEVAL evidence arrives and is kept with it."""
+    from comity.courier.models import Message
+    from comity.exchange import issue_evidence
+
+    assert post(client, envelope(es, request_payload(es))).status_code == 200
+    incoming = Message.objects.get(direction="in")
+    from comity.courier.actions import do_retrieve
+
+    do_retrieve(incoming, acting_user=es.head)  # queues our RETRIEVAL evidence to FR: an outgoing message
+    ours = Message.objects.get(direction="out")
+    _, token = issue_evidence("RETRIEVAL", message=ours.mid, digest=ours.digest, issuer="FR:bepi", sender="ES:sgcji",
+                              recipient="FR:bepi", keys=es.fr_keys)
+    back = Payload.new(type="evidence", sender="FR:bepi", recipient="ES:sgcji", conversation="FR:bepi/REQ-1",
+                       body={"evidence": token})
+    assert post(client, envelope(es, back)).status_code == 200
+    assert list(ours.evidence.values_list("type", flat=True)) == ["SUBMISSION_ACCEPTANCE", "RETRIEVAL"]
+    # evidence FR did not sign is refused
+    forged_keys = AuthorityKeys.generate()
+    _, forged = issue_evidence("RETRIEVAL", message=ours.mid, digest=ours.digest, issuer="FR:bepi",
+                               sender="ES:sgcji", recipient="FR:bepi", keys=forged_keys)
+    bad = Payload.new(type="evidence", sender="FR:bepi", recipient="ES:sgcji", conversation="FR:bepi/REQ-1",
+                      body={"evidence": forged})
+    assert post(client, envelope(es, bad)).status_code in (403, 422)

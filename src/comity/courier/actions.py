@@ -519,7 +519,31 @@ def sweep() -> int:
                .values_list("pk", flat=True)[:500])
     for pk in due:
         enqueue(pk)
+    not_retrieved()
     return len(due)
+
+
+def not_retrieved() -> int:
+    """NON_RETRIEVAL evidence for messages received and not opened by anyone within the period
+    (COMITY_EXCHANGE_RETRIEVAL_HOURS), sent back to their sender like RETRIEVAL evidence."""
+    cutoff = timezone.now() - dt.timedelta(hours=settings.COMITY_EXCHANGE_RETRIEVAL_HOURS)
+    late = (Message.objects.filter(direction=Message.Direction.IN, status=Message.Status.RECEIVED,
+                                   delivered_at__lt=cutoff, conversation__isnull=False)
+            .exclude(type__in=("evidence", "key_rotation")).exclude(evidence__type="NON_RETRIEVAL")
+            .select_related("conversation__request", "peer")[:200])
+    done = 0
+    for msg in late:
+        with transaction.atomic():
+            ev = _evidence(msg, "NON_RETRIEVAL", issuer=local.authority(), reason="not_retrieved",
+                           detail=f"not opened within {settings.COMITY_EXCHANGE_RETRIEVAL_HOURS} hours")
+            audit.record("exchange.message_delivery", actor=None, case=msg.case_id, obj=msg, via="exchange",
+                         new={"message": msg.mid, "evidence": "NON_RETRIEVAL", "reason": "not_retrieved",
+                              "attempts": 0})
+            if msg.peer.status == Peer.Status.TRUSTED:
+                queue_message(msg.conversation.request, "evidence", {"evidence": ev.token}, acting_user=None,
+                              via="exchange")
+        done += 1
+    return done
 
 
 # --- receiving ------------------------------------------------------------------------------------------

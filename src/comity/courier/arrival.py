@@ -30,6 +30,9 @@ def apply(msg, payload, conv, assembled: dict, system) -> None:
         conv = _new_request(msg, payload, body, system)
         msg.conversation, msg.case = conv, conv.request.case
         msg.save(update_fields=["conversation", "case"])
+    if payload.type == "evidence":
+        _evidence_about_ours(msg, body.evidence)
+        return
     if conv is None:
         return
     req = conv.request
@@ -137,3 +140,20 @@ def _register_evidence(req, msg, ref, entry, upload, system):
     if item.sha256 != entry.sha256:
         raise Rejected("hash_mismatch", f"evidence {entry.item}: the stored file's SHA-256 differs from the manifest")
     return item
+
+
+def _evidence_about_ours(msg, token: str) -> None:
+    """RETRIEVAL / NON_RETRIEVAL evidence the other side signed about a message we sent: verified with its key
+    and kept with our message."""
+    from comity.courier.actions import peer_identity
+    from comity.courier.models import Evidence, Message
+    from comity.exchange import read_evidence
+
+    ev = read_evidence(token, issuer=peer_identity(msg.peer))
+    ours = Message.objects.filter(direction="out", mid=ev.message, peer=msg.peer).first()
+    if ours is None or ev.type not in ("RETRIEVAL", "NON_RETRIEVAL"):
+        raise Rejected("not_applicable", f"evidence {ev.type} about an unknown message")
+    Evidence.objects.create(message=ours, type=ev.type, issuer=ev.issuer, at=ev.at, reason=ev.reason,
+                            detail=ev.detail, token=token)
+    if ev.type == "RETRIEVAL":
+        Message.objects.filter(pk=ours.pk).update(retrieved_at=ev.at)
