@@ -7,8 +7,9 @@ area maps (a new page or form without its API operation) and on a mapping to an 
 from __future__ import annotations
 
 # Not operations on the product's data: signing in and out, second factor and password pages (allauth; the API
-# authenticates with tokens instead), the health check, and the API's own pages.
-NOT_OPERATIONS_PREFIXES = ("accounts/", "api/", "healthz", "static/")
+# authenticates with tokens instead), the health check, the API's own pages, and the exchange protocol's
+# endpoints (instance to instance, authenticated by signatures: docs/exchange.md).
+NOT_OPERATIONS_PREFIXES = ("accounts/", "api/", "healthz", "static/", "exchange/v1/")
 
 
 def _web_names() -> set[str]:

@@ -15,7 +15,9 @@ from tests.support.crash import ROOT
 
 def test_the_exchange_demo_sends_a_request_and_gets_it_acknowledged(tmp_path):
     started = time.monotonic()
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TMPDIR": str(tmp_path),
+    import os
+
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "TMPDIR": str(tmp_path),
            "PYTHONPATH": str(ROOT / "src")}
     p = subprocess.run([sys.executable, "-m", "comity.cli", "exchange", "demo", "--json"], cwd=tmp_path, env=env,
                        capture_output=True, text=True, timeout=240, check=False)
