@@ -265,3 +265,79 @@ def test_retrieval_evidence_from_the_other_side_is_kept_with_our_message(es, cli
     bad = Payload.new(type="evidence", sender="FR:bepi", recipient="ES:sgcji", conversation="FR:bepi/REQ-1",
                       body={"evidence": forged})
     assert post(client, envelope(es, bad)).status_code in (403, 422)
+
+
+def test_an_incoming_request_goes_to_the_unit_its_kind_is_routed_to(es, client, make_user):
+    from comity.accounts.actions import do_create_unit, do_set_unit
+    from comity.cases.models import CooperationRequest
+    from comity.courier.actions import do_set_route
+
+    unit = do_create_unit(name="Mutual assistance unit", acting_user=es.admin)
+    mla_head = make_user("supervisor", "mla-head")
+    do_set_unit(mla_head, unit=unit, acting_user=es.admin)
+    do_set_route("mla", unit, acting_user=es.admin)
+    assert post(client, envelope(es, request_payload(es))).status_code == 200
+    case = CooperationRequest.objects.get(direction="incoming").case
+    assert case.unit == unit
+    members = set(case.memberships.filter(revoked_at__isnull=True).values_list("user__username", flat=True))
+    assert "mla-head" in members and "jefa" not in members  # the other unit's supervisor does not see it
+
+
+def test_the_directory_is_seeded_from_the_country_profiles_once(es):
+    from comity.courier.actions import do_seed_directory
+    from comity.courier.models import DirectoryEntry
+    from comity.law import get_law
+
+    made = do_seed_directory(acting_user=es.admin)
+    assert made == len(get_law().profiles) == DirectoryEntry.objects.count()
+    fr = DirectoryEntry.objects.get(state="FR")
+    assert "BEPI" in fr.name and fr.languages == ["fr"] and fr.source.startswith("https://")
+    assert fr.seeded and fr.channel == "diplomatic"
+    assert do_seed_directory(acting_user=es.admin) == 0
+
+
+def test_the_directory_refuses_bad_entries_naming_the_field(es):
+    from comity.courier.actions import do_save_directory_entry
+    from comity.courier.models import DirectoryEntry
+    from comity.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as e:
+        do_save_directory_entry(None, data={"state": "XX", "name": "", "kind": "oracle", "channel": "comity",
+                                            "cooperation": [], "languages": ["french"]}, acting_user=es.admin)
+    assert set(e.value.errors) >= {"state", "name", "kind", "cooperation", "languages", "peer"}
+    assert DirectoryEntry.objects.count() == 0
+    with pytest.raises(Exception, match="administrator"):
+        do_save_directory_entry(None, data={}, acting_user=es.head)
+
+
+def test_the_trust_list_needs_the_right_fingerprint_and_a_revoked_peer_is_refused(es, client):
+    from comity.courier import actions, local
+    from comity.courier.models import Peer
+    from comity.errors import InvalidInput, NotAllowed
+
+    pt_keys = AuthorityKeys.generate()
+    pt = Identity.for_keys(pt_keys, authority="PT:pgr", state="PT", name="Procuradoria-Geral da República",
+                           role="prosecutor", endpoint="https://127.0.0.1:9/exchange/v1/",
+                           tls_certificate_sha256="1" * 64)
+    with pytest.raises(NotAllowed):
+        actions.do_import_peer(pt.sign(pt_keys.signing().key), acting_user=es.head)
+    with pytest.raises(InvalidInput) as e:
+        actions.do_import_peer("not an identity file", acting_user=es.admin)
+    assert "identity_file" in e.value.errors
+    with pytest.raises(InvalidInput, match="own identity"):
+        actions.do_import_peer(local.identity_file(), acting_user=es.admin)
+    peer = actions.do_import_peer(pt.sign(pt_keys.signing().key), acting_user=es.admin)
+    assert peer.status == "pending"
+    wrong = "0" * 63 + "1"
+    with pytest.raises(InvalidInput) as e:
+        actions.do_confirm_peer(peer, fingerprint_read=wrong, how="by telephone with the duty prosecutor",
+                                acting_user=es.admin)
+    assert "fingerprint_read" in e.value.errors
+    assert Peer.objects.get(pk=peer.pk).status == "pending"
+    # a pending peer cannot send
+    msg = Payload.new(type="withdrawal", sender="PT:pgr", recipient="ES:sgcji", conversation="PT:pgr/1", body={})
+    token = seal_envelope(msg, sender=pt_keys, recipient=es.me).for_attempt(pt_keys)
+    refused(client, token, 403, "unknown_sender")
+    # FR is trusted, then revoked: its messages are refused from then on
+    actions.do_revoke_peer(es.peer, reason="the ministry moved to a new instance", acting_user=es.admin)
+    refused(client, envelope(es, request_payload(es)), 403, "unknown_sender")
