@@ -280,4 +280,6 @@ COMITY_EXCHANGE_RETRY_CEILING_SECONDS = float(os.environ.get("COMITY_EXCHANGE_RE
 COMITY_EXCHANGE_MAX_ATTEMPTS = int(os.environ.get("COMITY_EXCHANGE_MAX_ATTEMPTS", "12"))
 # A received message nobody opened within this many hours gets NON_RETRIEVAL evidence, sent back to its sender.
 COMITY_EXCHANGE_RETRIEVAL_HOURS = float(os.environ.get("COMITY_EXCHANGE_RETRIEVAL_HOURS", "48"))
+# Attachment chunks of a message that never arrived are removed after this many days.
+COMITY_EXCHANGE_STAGING_DAYS = float(os.environ.get("COMITY_EXCHANGE_STAGING_DAYS", "7"))
 COMITY_EXCHANGE_TIMEOUT_SECONDS = float(os.environ.get("COMITY_EXCHANGE_TIMEOUT_SECONDS", "30"))

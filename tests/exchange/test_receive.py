@@ -341,3 +341,37 @@ def test_the_trust_list_needs_the_right_fingerprint_and_a_revoked_peer_is_refuse
     # FR is trusted, then revoked: its messages are refused from then on
     actions.do_revoke_peer(es.peer, reason="the ministry moved to a new instance", acting_user=es.admin)
     refused(client, envelope(es, request_payload(es)), 403, "unknown_sender")
+
+
+def test_a_withdrawal_from_the_requesting_authority_ends_the_incoming_request(es, client):
+    from comity.cases.models import CooperationRequest
+
+    first = request_payload(es)
+    assert post(client, envelope(es, first)).status_code == 200
+    withdrawal = Payload.new(type="withdrawal", sender="FR:bepi", recipient="ES:sgcji", conversation="FR:bepi/REQ-1",
+                             body={"reason": "The suspect was arrested in France."})
+    assert post(client, envelope(es, withdrawal)).status_code == 200
+    req = CooperationRequest.objects.get(direction="incoming")
+    assert req.status == "withdrawn"
+    assert req.notes.filter(text__contains="The suspect was arrested in France.").exists()
+
+
+def test_chunks_of_a_message_that_never_came_are_cleaned_up_and_retried_chunks_are_not_kept_again(es, client):
+    import os
+    import time
+
+    from comity.courier import local, staging
+
+    payload = request_payload(es)
+    token = seal_chunk(b"abc", message_id=payload.id, attachment=0, index=0, sender=es.fr_keys,
+                       sender_authority="FR:bepi", recipient=es.me)
+    url = f"/exchange/v1/messages/{payload.id}/attachments/0/chunks/0"
+    assert client.put(url, data=token, content_type=JOSE).status_code == 201
+    assert client.put(url, data=token, content_type=JOSE).status_code == 200  # a retry: already kept
+    folder = local.folder() / "staging" / payload.id
+    assert folder.exists()
+    assert staging.cleanup(dt.timedelta(days=7)) == 0
+    old = time.time() - 8 * 86400
+    for p in [folder, *folder.rglob("*")]:
+        os.utime(p, (old, old))
+    assert staging.cleanup(dt.timedelta(days=7)) == 1 and not folder.exists()

@@ -520,6 +520,9 @@ def sweep() -> int:
     for pk in due:
         enqueue(pk)
     not_retrieved()
+    from comity.courier import staging
+
+    staging.cleanup(dt.timedelta(days=settings.COMITY_EXCHANGE_STAGING_DAYS))
     return len(due)
 
 
@@ -581,6 +584,10 @@ def negative_evidence(e: Rejected, *, mid: str, sender: str, digest: str = "") -
                               issuer=me, sender=sender if re.match(AUTHORITY_ID, sender or "") else me,
                               recipient=me, keys=local.keys(), reason=e.reason, detail=e.detail)
     return token
+
+
+def already_received(mid: str) -> bool:
+    return Message.objects.filter(direction=Message.Direction.IN, mid=mid).exists()
 
 
 def earlier_delivery(opened) -> str | None:

@@ -95,3 +95,23 @@ class Assembled:
 def discard(mid: str) -> None:
     if MID.match(mid):
         shutil.rmtree(local.folder() / "staging" / mid, ignore_errors=True)
+
+
+def cleanup(max_age) -> int:
+    """Remove chunks of messages that never arrived (their sender gave up) after `max_age`."""
+    import time
+
+    root = local.folder() / "staging"
+    if not root.exists():
+        return 0
+    removed = 0
+    limit = time.time() - max_age.total_seconds()
+    for folder in root.iterdir():
+        try:
+            newest = max((p.stat().st_mtime for p in folder.rglob("*")), default=folder.stat().st_mtime)
+        except FileNotFoundError:
+            continue
+        if newest < limit:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed

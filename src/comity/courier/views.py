@@ -63,6 +63,8 @@ def chunk(request, mid: str, att: int, idx: int):
         h = opened.header
         if (h["mid"], h["att"], h["idx"]) != (mid, att, idx):
             raise Rejected("malformed", "the chunk's signed header names another place than the address")
+        if actions.already_received(mid):  # a retry after the message itself arrived: nothing more to keep
+            return JsonResponse({"sha256": opened.digest}, status=200)
         created = staging.keep(mid, att, idx, body, opened.digest)
     except Rejected as e:
         claimed, _ = _claimed(body)
@@ -83,6 +85,7 @@ def messages(request):
         opened = open_envelope(body, me=local.keys(), my_authority=local.authority(), peers=actions.trusted_lookup)
         earlier = actions.earlier_delivery(opened)
         if earlier is not None:  # a retry of a message already received: its original receipt, nothing changes
+            staging.discard(opened.payload.id)
             resp = HttpResponse(earlier, content_type=JOSE, status=200)
             resp["Comity-Evidence-Type"] = "DELIVERY"
             return resp
