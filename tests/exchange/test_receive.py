@@ -375,3 +375,26 @@ def test_chunks_of_a_message_that_never_came_are_cleaned_up_and_retried_chunks_a
     for p in [folder, *folder.rglob("*")]:
         os.utime(p, (old, old))
     assert staging.cleanup(dt.timedelta(days=7)) == 1 and not folder.exists()
+
+
+def test_after_our_rotation_we_sign_with_the_key_a_peer_knows_until_it_has_our_new_identity(es, client):
+    """FR holds our old identity: until our key_rotation message reaches it, our receipts to FR are signed with
+    the old key (still ours during the overlap), so FR can verify them."""
+    from comity.courier import actions, local
+    from comity.courier.models import Message, Peer
+
+    old_identity = local.identity()
+    old_kid = local.keys().signing().kid
+    actions.do_rotate_keys(overlap_days=7, acting_user=es.admin)
+    assert local.keys().signing().kid != old_kid
+    rotation = Message.objects.get(direction="out", type="key_rotation")
+    new_identity = Identity.read_file(rotation.payload["body"]["identity"], signed_by=old_identity)
+    assert new_identity.current("sig").kid == local.keys().signing().kid
+    # a request from FR (sealed to our OLD encryption key, as FR knows it) opens, and our receipt verifies
+    # with what FR knows of us
+    payload = request_payload(es)
+    token = seal_envelope(payload, sender=es.fr_keys, recipient=old_identity).for_attempt(es.fr_keys)
+    r = post(client, token)
+    assert r.status_code == 200
+    assert read_evidence(r.content, issuer=old_identity).type == "DELIVERY"
+    assert Peer.objects.get(authority="FR:bepi").our_key == old_kid

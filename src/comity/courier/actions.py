@@ -127,6 +127,7 @@ def do_confirm_peer(peer: Peer, *, fingerprint_read: str, how: str, acting_user,
         raise InvalidInput(errors)
     with transaction.atomic():
         peer.status, peer.confirmed_by, peer.confirmed_at = Peer.Status.TRUSTED, acting_user, timezone.now()
+        peer.our_key = local.keys().signing().kid if local.is_initialised() else ""
         peer.confirmation = how.strip()[:300]
         peer.save()
         audit.record("exchange.peer_trusted", actor=acting_user, obj=peer, category="security", via=via,
@@ -256,10 +257,14 @@ def _stream(doc, size: int = CHUNK_SIZE):
     else:
         f = doc.file.open("rb")
     with f:
+        sent = False
         while True:
             block = f.read(size)
             if not block:
+                if not sent:
+                    yield b""  # an empty file is one empty chunk, as its manifest says
                 return
+            sent = True
             yield block
 
 
@@ -400,7 +405,8 @@ def _evidence(msg: Message, kind: str, *, issuer: str, reason: str = "", detail:
         sender = msg.payload.get("sender", "")
         recipient = msg.payload.get("recipient", "")
         ev, token = issue_evidence(kind, message=msg.mid, digest=msg.digest, issuer=issuer, sender=sender,
-                                   recipient=recipient, keys=local.keys(), reason=reason, detail=detail, at=at)
+                                   recipient=recipient, keys=local.keys().for_peer(msg.peer.our_key), reason=reason,
+                                   detail=detail, at=at)
         at = ev.at
     return Evidence.objects.create(message=msg, type=kind, issuer=issuer, at=at or timezone.now(), reason=reason,
                                    detail=detail[:500], token=token)
@@ -446,7 +452,7 @@ def deliver(message_pk: int) -> str:
     peer = msg.peer
     if peer.status != Peer.Status.TRUSTED:
         return _record_failure(msg, "unknown_sender", "the peer is no longer trusted", final=True)
-    keys = local.keys()
+    keys = local.keys().for_peer(peer.our_key)
     me = local.authority()
     ident = peer_identity(peer)
     try:
@@ -470,6 +476,8 @@ def deliver(message_pk: int) -> str:
         if ev.type == "DELIVERY":
             Message.objects.filter(pk=msg.pk).update(status=Message.Status.DELIVERED, delivered_at=ev.at,
                                                      next_attempt_at=None, last_error="")
+            if msg.type == "key_rotation":  # the peer now holds our new identity: sign with the new key
+                Peer.objects.filter(pk=peer.pk).update(our_key=local.keys().current("sig").kid)
         else:
             final = ev.reason != "missing_attachment"
             Message.objects.filter(pk=msg.pk).update(
@@ -580,9 +588,10 @@ def negative_evidence(e: Rejected, *, mid: str, sender: str, digest: str = "") -
     from comity.exchange.identity import AUTHORITY_ID
 
     me = local.authority()
+    known = Peer.objects.filter(authority=sender, status=Peer.Status.TRUSTED).values_list("our_key", flat=True).first()
     _, token = issue_evidence("NON_DELIVERY", message=mid if staging_mid(mid) else "unknown", digest=digest if len(digest) == 64 else "",
                               issuer=me, sender=sender if re.match(AUTHORITY_ID, sender or "") else me,
-                              recipient=me, keys=local.keys(), reason=e.reason, detail=e.detail)
+                              recipient=me, keys=local.keys().for_peer(known), reason=e.reason, detail=e.detail)
     return token
 
 

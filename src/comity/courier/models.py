@@ -85,6 +85,9 @@ class Peer(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmation = models.CharField(max_length=300, blank=True, help_text="how the fingerprint was compared")
     revoked_at = models.DateTimeField(null=True, blank=True)
+    our_key = models.CharField(max_length=64, blank=True,
+                               help_text="the kid of our signing key this peer knows (after our rotation, until it "
+                                         "receives our new identity, we sign with the old one)")
 
     class Meta:
         ordering = ["state", "authority"]

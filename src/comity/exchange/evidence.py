@@ -20,7 +20,7 @@ from typing import Literal
 
 from joserfc import jws
 from joserfc.errors import JoseError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from comity.exchange.canonical import canonical
 from comity.exchange.errors import REASONS, Rejected
@@ -49,7 +49,7 @@ class Evidence(BaseModel):
     issuer: str = Field(pattern=AUTHORITY_ID)
     sender: str = Field(pattern=AUTHORITY_ID, description="the message's sender")
     recipient: str = Field(pattern=AUTHORITY_ID, description="the message's recipient")
-    at: dt.datetime
+    at: AwareDatetime
     reason: str = Field("", description="for negative evidence: a reason code (comity.exchange.errors.REASONS)")
     detail: str = Field("", max_length=500, description="for negative evidence: what was wrong, without content")
 

@@ -21,7 +21,7 @@ import re
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from comity.exchange.canonical import canonical, sha256_hex
 from comity.exchange.errors import BadIdentity
@@ -40,8 +40,8 @@ class KeyRecord(BaseModel):
     kty: str = Field(pattern="^OKP$")
     crv: str = Field(pattern="^(Ed25519|X25519)$")
     x: str = Field(min_length=40, max_length=48)
-    valid_from: dt.datetime
-    valid_until: dt.datetime | None = None
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime | None = None
 
     def jwk(self) -> OKPKey:
         return OKPKey.import_key({"kty": self.kty, "crv": self.crv, "x": self.x})
@@ -61,7 +61,7 @@ class Identity(BaseModel):
     endpoint: str = Field(pattern=r"^https://[^\s]+/$", max_length=300)
     tls_certificate_sha256: str = Field(pattern="^[0-9a-f]{64}$")
     keys: list[KeyRecord] = Field(min_length=2)
-    issued: dt.datetime
+    issued: AwareDatetime
 
     @classmethod
     def for_keys(cls, keys, *, authority: str, state: str, name: str, role: str, endpoint: str,

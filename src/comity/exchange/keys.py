@@ -44,6 +44,7 @@ class AuthorityKeys:
     """Every key pair this authority has had that is not yet retired, newest last per use."""
 
     pairs: list[KeyPair] = field(default_factory=list)
+    prefer_sig: str | None = None  # sign with this (older, still held) key: the one a peer knows (for_peer)
 
     @classmethod
     def generate(cls, now: dt.datetime | None = None) -> AuthorityKeys:
@@ -58,7 +59,16 @@ class AuthorityKeys:
         return live[-1]
 
     def signing(self) -> KeyPair:
+        if self.prefer_sig:
+            held = self.by_kid(self.prefer_sig, "sig", _now())
+            if held is not None:
+                return held
         return self.current("sig")
+
+    def for_peer(self, known_kid: str | None) -> AuthorityKeys:
+        """These keys signing with `known_kid` while it is still held: after a rotation, a peer that has not
+        yet received the new identity (signed with the old key) only knows the old signing key."""
+        return replace(self, prefer_sig=known_kid or None)
 
     def encryption(self) -> KeyPair:
         return self.current("enc")

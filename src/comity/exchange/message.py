@@ -26,7 +26,7 @@ from typing import Literal
 from joserfc import jwe, jws
 from joserfc.errors import JoseError
 from joserfc.registry import HeaderParameter
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from comity.exchange.canonical import canonical, sha256_hex
 from comity.exchange.errors import Rejected
@@ -168,7 +168,7 @@ class Payload(_Strict):
     type: MessageType
     sender: str = Field(pattern=AUTHORITY_ID)
     recipient: str = Field(pattern=AUTHORITY_ID)
-    created: dt.datetime
+    created: AwareDatetime
     in_reply_to: str | None = None
     body: dict
     attachments: list[AttachmentRef] = Field(default_factory=list, max_length=100)
@@ -286,7 +286,10 @@ def _verify(token: str | bytes, *, typ: str, me: AuthorityKeys, my_authority: st
     sender = peers(header["iss"])
     if sender is None:
         raise Rejected("unknown_sender", f"{header['iss']} is not on the trust list")
-    sent_at = dt.datetime.fromtimestamp(header["iat"], dt.UTC)
+    try:
+        sent_at = dt.datetime.fromtimestamp(header["iat"], dt.UTC)
+    except (OverflowError, ValueError, OSError):
+        raise Rejected("malformed", f"the JWS header's 'iat' is not a possible time: {header['iat']}") from None
     record = sender.key(header["kid"], "sig", sent_at)
     if record is None:
         raise Rejected("unknown_sender", f"{header['iss']} has no signing key {header['kid'][:12]}… valid at "
