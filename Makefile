@@ -51,6 +51,7 @@ test-postgres: setup setup-system
 # Every benchmark, on the instance in COMITY_DATA_DIR (re-runnable: each reuses or names its own accounts and
 # data). A benchmark that timed the wrong thing stops with "BENCHMARK FAILED"; make bench then fails too.
 bench: setup setup-system
+	bash scripts/setup-system.sh --screening  # ICU headers: the screening benchmark builds PyICU for logic-v2
 	@log=$$(mktemp); bash scripts/run-benchmarks.sh 2>&1 | tee "$$log"; \
 	if grep -qE '^(BENCHMARK FAILED|Traceback \(most recent call last\))' "$$log"; then \
 	  rm -f "$$log"; echo "make bench: a benchmark failed (see above)" >&2; exit 1; fi; rm -f "$$log"

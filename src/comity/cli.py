@@ -1,6 +1,6 @@
 """The `comity` command: serve, migrate, init, demo, create-user, token, deadlines, audit, assess, law, ledger, draft, evidence.
 
-`comity law …`, `comity assess …` and `comity ledger …` run without a database (pure Python); everything else sets
+`comity law …`, `comity assess …`, `comity ledger …` and `comity screen …` run without a database (pure Python); everything else sets
 Django up against DATABASE_URL (default: the embedded SQLite file under COMITY_DATA_DIR).
 """
 
@@ -733,6 +733,8 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False)
     sub.add_parser("remote", help="call a Comity instance's API, every operation (no database needed): comity "
                                   "remote --help", add_help=False)
+    sub.add_parser("screen", help="screen names against watchlists across scripts (no database needed): comity "
+                                  "screen --help", add_help=False)
     return p
 
 
@@ -766,6 +768,10 @@ def main(argv: list[str] | None = None) -> int:
         from comity.client.cli import main as remote_main
 
         return remote_main(argv[1:])
+    if argv and argv[0] == "screen":
+        from comity.screening.cli import main as screen_main
+
+        return screen_main(argv[1:])
     args = build_parser().parse_args(argv)
     return args.func(args) or 0
 

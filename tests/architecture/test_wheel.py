@@ -29,16 +29,18 @@ from ._repo import ROOT, repository_files
 # What comity.law and comity.ledger need at run time, dependencies included (tests/architecture/
 # test_contracts.py keeps their imports to these): PyYAML; pydantic with its core, annotated-types,
 # typing-extensions and typing-inspection; pycountry; holidays with python-dateutil and six; cryptography with
-# cffi and pycparser; joserfc (the exchange protocol's JWS and JWE). No Django, and nothing that needs it.
+# cffi and pycparser; joserfc (the exchange protocol's JWS and JWE); rapidfuzz and anyascii (screening names).
+# No Django, and nothing that needs it.
 CORE_DISTRIBUTIONS = ("pyyaml", "pydantic", "pydantic-core", "annotated-types", "typing-extensions",
                       "typing-inspection", "pycountry", "holidays", "python-dateutil", "six", "cryptography",
-                      "cffi", "pycparser", "joserfc")
+                      "cffi", "pycparser", "joserfc", "rapidfuzz", "anyascii")
 WHEELHOUSE = Path(os.environ.get("COMITY_WHEELHOUSE") or Path(sys.prefix) / "wheelhouse")
 
 CHECK = textwrap.dedent("""
     import importlib.util, json, sys
     assert importlib.util.find_spec("django") is None, "Django is installed in the clean environment"
-    import comity, comity.law, comity.ledger, comity.exchange
+    import comity, comity.law, comity.ledger, comity.exchange, comity.screening
+    from comity.screening import Entity, Index
     from comity.exchange import AuthorityKeys, Identity, Payload, open_envelope, seal_envelope
     from comity import law
     from comity.ledger import (MemoryLedgerStore, generate_private_key, leaf_hash, prove_inclusion,
@@ -70,6 +72,7 @@ CHECK = textwrap.dedent("""
                            my_authority="FR:bepi", peers={"FR:bepi": me}.get)
     print(json.dumps({
         "exchange_round_trip": opened.payload == msg,
+        "screening_hit": Index([Entity(id="p1", names=("AL ZAWAHIRI, Ayman",))]).search(["أيمن الظواهري"])[0].id,
         "installed_at": comity.law.__file__,
         "prefix": sys.prefix,
         "instruments": len(law.get_law().instruments),
@@ -159,6 +162,7 @@ def test_the_wheel_installs_and_the_pure_packages_work_without_django(tmp_path):
     assert out["eaw_decision_due"] == "2024-04-30"  # sixty days from arrest, Art 17(3) FD 2002/584
     assert out["tree_size"] == 7 and out["forged_refused"]
     assert out["exchange_round_trip"] is True
+    assert out["screening_hit"] == "p1"
     assert out["django_loaded"] is False
 
     # The command-line tools of the pure packages run from the installed wheel too.
