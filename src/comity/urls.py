@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("comity.accounts.urls")),
     path("api/", api.urls),
     path("exchange/v1/", include("comity.courier.urls")),
+    path("exchange/", include("comity.courier.web_urls")),
     path("oversight/", include("comity.oversight.urls")),
     path("builder/", include("comity.builder.urls")),
     path("evidence/", include("comity.evidence.urls")),

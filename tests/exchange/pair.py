@@ -4,6 +4,7 @@ fingerprints. Shared by the two-instance tests and benchmarks/bench_exchange.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import ssl
@@ -36,6 +37,15 @@ class Side:
         cli(self.env, "create-user", "admin", "--role", "admin")
         cli(self.env, "exchange", "init", "--authority", self.authority, "--state", self.state, "--name", self.name,
             "--endpoint", f"https://127.0.0.1:{self.port}/exchange/v1/")
+
+    def age_keys(self, age: dt.timedelta) -> None:
+        """Make the exchange keys as if made `age` ago (before peers import the identity): an instance that has
+        been running a while, whose signatures from before a replay window are possible."""
+        path = Path(self.env["COMITY_DATA_DIR"]) / "exchange" / "keys.json"
+        rows = json.loads(path.read_text())
+        for row in rows:
+            row["created"] = (dt.datetime.fromisoformat(row["created"]) - age).isoformat()
+        path.write_text(json.dumps(rows, indent=1))
 
     def identity_file(self, path: Path) -> Path:
         cli(self.env, "exchange", "identity", "--out", str(path))
@@ -138,13 +148,15 @@ def postgres_server() -> str | None:
     return url if url.startswith(("postgres://", "postgresql://")) else None
 
 
-def pair(tmp: Path, *, postgres_url: str | None = None) -> tuple[Side, Side]:
+def pair(tmp: Path, *, postgres_url: str | None = None, key_age: dt.timedelta | None = None) -> tuple[Side, Side]:
     postgres_url = postgres_url or postgres_server()
     fr = Side(tmp / "fr", "FR:bepi", "FR", "Bureau de l'entraide pénale internationale", postgres_url=postgres_url)
     es = Side(tmp / "es", "ES:sgcji", "ES", "Subdirección General de Cooperación Jurídica Internacional",
               postgres_url=postgres_url)
     for side in (fr, es):
         side.setup()
+        if key_age:
+            side.age_keys(key_age)
     fr.trust(es, tmp)
     es.trust(fr, tmp)
     return fr, es

@@ -207,6 +207,27 @@ WEB_RULES: dict[str, Rule] = {
     "oversight_unseal_decide": case("unsealing", POST, oversight="never"),
     "oversight_unseal_view": case("unsealed", POST, oversight="never",
                                   note="the member here asked for the unsealing and a second supervisor approved it"),
+    # the exchange between authorities: messages are bound to their case; the trust list, this instance's
+    # identity, the directory, the routes and the refused arrivals are the administrators' (404 for others)
+    "exchange:messages": Rule(S, note="lists the messages of the caller's cases only (checked by the markers)"),
+    "exchange:message": case("message"), "exchange:evidence": case("message"),
+    "exchange:peers": Rule(S, roles=ADMIN), "exchange:peer": Rule(S, obj="peer", roles=ADMIN),
+    "exchange:peer_import": Rule(S, methods=BOTH, roles=ADMIN),
+    "exchange:peer_confirm": Rule(S, obj="peer", methods=POST, roles=ADMIN),
+    "exchange:peer_revoke": Rule(S, obj="peer", methods=POST, roles=ADMIN),
+    "exchange:identity": Rule(S, roles=ADMIN), "exchange:identity_file": Rule(S, roles=ADMIN),
+    "exchange:directory": Rule(S, roles=ADMIN), "exchange:directory_new": Rule(S, methods=BOTH, roles=ADMIN),
+    "exchange:directory_seed": Rule(S, methods=POST, roles=ADMIN),
+    "exchange:directory_entry": Rule(S, obj="entry", methods=BOTH, roles=ADMIN),
+    "exchange:routes": Rule(S, methods=BOTH, roles=ADMIN), "exchange:rejections": Rule(S, roles=ADMIN),
+    # the protocol's endpoints between instances: no session or token signs anyone in there; what arrives is
+    # judged by its signatures (tests/exchange/test_receive.py): garbage is refused with a 4xx, never a 5xx,
+    # and answers carry no case data
+    "exchange_identity": Rule(P, note="this instance's signed identity file: public by design"),
+    "exchange_messages": Rule(P, methods=POST, writes=(), data={"garbage": "1"},
+                              note="an unsigned body is refused as malformed"),
+    "exchange_chunk": Rule(P, methods=("PUT",), writes=(), data={"garbage": "1"},
+                           note="an unsigned chunk is refused as malformed"),
 }
 
 # API operations, by "METHOD /api/path" as the OpenAPI schema names them.
@@ -338,12 +359,12 @@ def _json(resp) -> dict:
 
 def url_patterns():
     """(route, name) for every pattern of the URL configuration."""
-    def walk(resolver, prefix=""):
+    def walk(resolver, prefix="", ns=""):
         for p in resolver.url_patterns:
             if isinstance(p, URLResolver):
-                yield from walk(p, prefix + str(p.pattern))
+                yield from walk(p, prefix + str(p.pattern), p.namespace if p.namespace == "exchange" else ns)
             elif isinstance(p, URLPattern):
-                yield prefix + str(p.pattern), p.name
+                yield prefix + str(p.pattern), (f"{ns}:{p.name}" if ns and p.name else p.name)
     return sorted(set(walk(get_resolver())))
 
 
@@ -445,11 +466,43 @@ def _side(key: str, sup, cw, sup2) -> dict:
     actions.do_close_case(old, reason="proceedings ended", acting_user=sup)
     disposal = oversight.do_dispose_case(old, reason="retention period over for this case", acting_user=sup,
                                          confirm_early=True)
+    # a request sent to the peer authority through the exchange: its message and that message's evidence
+    sent = actions.do_create_request(c, kind="mla", direction="outgoing", subject=f"Accounts of {mark}",
+                                     requesting_state="IT", requested_state="NO", acting_user=sup)
+    for step in ("approve", "send"):
+        actions.do_transition_request(sent, step, acting_user=sup, override_reason="the matrix sends it")
+    from comity.courier.models import Message
+
+    message = Message.objects.get(direction="out", conversation__request=sent, type="new_request")
     event = AuditEvent.objects.filter(case_id=c.pk, seq__isnull=False).order_by("seq").first()
-    return {"case": c, "old_case": old, "entity": entity, "note": note, "task": task, "document": doc,
+    return {"message": message, "message_evidence": message.evidence.order_by("pk").first(),"case": c, "old_case": old, "entity": entity, "note": note, "task": task, "document": doc,
             "request": req, "other_request": other, "approval": approval, "snapshot": snap, "item": item,
             "disclosure": disclosure, "protected": pp, "unsealing": unsealing, "unsealed": unsealed, "redress": matter,
             "disposal": disposal, "event": event, "member_cw": cw}
+
+
+def _exchange(settings, admin):
+    """This instance's exchange identity (Italy's central authority), a trusted peer in Norway with the route of
+    mutual assistance to it, and a directory entry."""
+    import datetime as dt
+
+    from comity.courier import actions as courier
+    from comity.courier import local
+    from comity.exchange import AuthorityKeys, Identity
+
+    local.initialise(authority="IT:matrix", state="IT", name="Matrix central authority", role="central_authority",
+                     endpoint="https://127.0.0.1:9/exchange/v1/")
+    keys = AuthorityKeys.generate(dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    ident = Identity.for_keys(keys, authority="NO:matrix-peer", state="NO", name="Matrix peer authority",
+                              role="central_authority", endpoint="https://127.0.0.1:9/exchange/v1/",
+                              tls_certificate_sha256="0" * 64)
+    peer = courier.do_import_peer(ident.sign(keys.signing().key), acting_user=admin)
+    peer = courier.do_confirm_peer(peer, fingerprint_read=peer.fingerprint, how="read aloud in the matrix",
+                                   acting_user=admin)
+    entry = courier.do_save_directory_entry(None, data={
+        "state": "NO", "name": "Matrix peer authority", "kind": "central_authority", "cooperation": ["mla"],
+        "languages": ["en"], "channel": "comity", "peer": peer.authority}, acting_user=admin)
+    return peer, entry
 
 
 @pytest.fixture
@@ -465,6 +518,7 @@ def world(settings, tmp_path, monkeypatch, make_user):
     settings.COMITY_TSA_URL = ""
     keys.init_master_key()
 
+    peer, entry = _exchange(settings, make_user("admin", "matrix-admin"))
     unit_a = accounts.do_create_unit(name="Unit A (matrix)")
     unit_b = accounts.do_create_unit(name="Unit B (matrix)")
     people = {}
@@ -486,6 +540,8 @@ def world(settings, tmp_path, monkeypatch, make_user):
         w[f"token:{label}"] = token
     accounts.do_revoke_token(w["token:revoked"], acting_user=sup)
     w["M"]["token"], w["N"]["token"] = w["token:spare"], w["token:other"]
+    for side in ("M", "N"):
+        w[side]["peer"], w[side]["entry"] = peer, entry
     w["raw"] = raw
     return w
 
@@ -527,10 +583,12 @@ def _web_url(route: str, rule: Rule, objs: dict, w: dict, missing: bool = False)
         "user_pk": lambda: w["people"]["spare-a"].pk, "action": lambda: "deactivate",
         "token_pk": lambda: objs["token"].pk, "instrument_id": lambda: "CETS-024", "state": lambda: "FR",
         "key": lambda: "MQ:matrixkey", "uidb36": lambda: "1",
+        "ev_pk": lambda: objs["message_evidence"].pk, "mid": lambda: "0b7e6d9c-4f1a-4c57-9a59-6a3c2f1e8d40",
+        "att": lambda: 0, "idx": lambda: 0,
     }
     if missing:
         values.update({k: (lambda: MISSING) for k in ("pk", "case_pk", "task_pk", "doc_pk", "entity_pk", "note_pk",
-                                                       "snap_pk", "user_pk", "token_pk")})
+                                                       "snap_pk", "user_pk", "token_pk", "ev_pk")})
     url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]()), route)
     url = re.sub(r"\(\?P<(\w+)>[^()]*\)", lambda m: str(values[m.group(1)]()), url)
     return "/" + url.lstrip("^").rstrip("$")

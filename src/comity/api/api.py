@@ -152,10 +152,10 @@ api.add_router("/audit", audit_router)
 
 # One router per area, each in its own module, mounted at the root so paths read /api/cases/..., /api/evidence/...
 from comity.api import (accounts_api, assessments_api, builder_api, cases_api, evidence_api,  # noqa: E402
-                        feed_api, oversight_api, requests_api)
+                        exchange_api, feed_api, oversight_api, requests_api)
 
 for _module in (cases_api, requests_api, builder_api, assessments_api, evidence_api, oversight_api, accounts_api,
-                feed_api):
+                feed_api, exchange_api):
     api.add_router("", _module.router)
 
 

@@ -102,6 +102,7 @@ ACCESS_WHAT = frozenset({
     "audit_event", "redress_list",
     "entity_list", "note_list", "note_view", "task_view", "document_list", "member_list", "approval_list",
     "approval_view",
+    "exchange_list", "exchange_message", "exchange_evidence",
 })
 
 _ACCESS_FIELDS = {"filters": "filters", "results": "int", "page": "int", "count": "int", "cases": "references",

@@ -9,6 +9,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from comity import vocabulary
 from comity.cases.models import CaseMembership, Note
 from comity.courier.conversation import ARRIVAL_STEPS
 from comity.courier.models import Attachment, Conversation, Route
@@ -81,7 +82,8 @@ def _new_request(msg, payload, body, system) -> Conversation:
     if body.requested_state != me["state"]:
         raise Rejected("not_applicable", f"the request is addressed to {body.requested_state}; this authority is "
                                          f"in {me['state']}")
-    title = f"Incoming {body.kind.replace('_', ' ')} request {body.reference} from {msg.peer.name}"[:200]
+    kind = vocabulary.label("request_kind", body.kind)
+    title = f"{kind}: incoming request {body.reference} from {msg.peer.name}"[:200]
     case = cases.do_create_case(title=title, summary=body.summary, acting_user=system, via="exchange")
     route = Route.objects.filter(kind=body.kind).select_related("unit").first()
     if route is not None:

@@ -29,18 +29,21 @@ def chunk_path(mid: str, att: int, idx: int) -> Path:
 
 
 def keep(mid: str, att: int, idx: int, token: bytes, digest: str) -> bool:
-    """Keep a verified chunk; False when the same chunk was already kept (a retry)."""
+    """Keep a verified chunk; False when the same chunk was already kept (a retry). Its digest is written first,
+    each file whole or not at all, so a crash never leaves a chunk without its digest (which no retry could
+    repair); a chunk without its digest (kept by an earlier version) is kept again."""
     path = chunk_path(mid, att, idx)
-    if path.exists():
+    digest_path = path.parent / f"{int(idx)}.sha256"
+    if path.exists() and digest_path.exists():
         return False
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part.")
-    with os.fdopen(fd, "wb") as f:
-        f.write(token)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    (path.parent / f"{int(idx)}.sha256").write_text(digest)
+    for target, data in ((digest_path, digest.encode("ascii")), (path, token)):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part.")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
     return True
 
 

@@ -110,12 +110,23 @@ def dashboard(request, decide_form=None, decide_pk=None):
         awaiting.append({"a": a, "member": a.case_id in member_of, "checks": list(failing.values()),
                          "form": form or forms.DecideApprovalForm(initial={"decision": "approve"})})
     oversight_due = _oversight_due(request.user, today)
+    # One query counts the open cases and the cases with an outgoing exchange message that failed or was refused;
+    # the failed messages themselves are read only when there are some (comity.courier.web_views).
+    from django.db.models import Count, OuterRef
+
+    from comity.courier.web_views import failed_outgoing, failing_exists
+
+    counts = Case.objects.visible_to(request.user).aggregate(
+        open=Count("pk", filter=Q(state=Case.State.OPEN), distinct=True),
+        failing=Count("pk", filter=Q(failing_exists(OuterRef("pk"))), distinct=True))
+    exchange_failures = failed_outgoing(request.user) if counts["failing"] else []
     reads.log_list(request.user, what="dashboard",
-                   cases=[r["case"] for r in rows] + [a.case for a in queue] + [a.case for a in returned])
+                   cases=[r["case"] for r in rows] + [a.case for a in queue] + [a.case for a in returned]
+                   + [x.case for x in exchange_failures])
     return render(request, "dashboard.html", {
         "oversight_due": oversight_due,
         "rows": rows, "today": today, "overdue": sum(1 for r in rows if r["overdue"]),
-        "open_cases": Case.objects.visible_to(request.user).filter(state=Case.State.OPEN).count(),
+        "open_cases": counts["open"], "exchange_failures": exchange_failures,
         "awaiting": awaiting, "returned": returned,
         "is_decider": request.user.role in ("prosecutor", "supervisor", "admin"),
     })
@@ -494,7 +505,10 @@ def request_detail(request, pk, form=None, link_form=None, approval_form=None):
         follows = actions.lifecycle_clock_of(lc, c)
         law_clocks.append({"c": c, "label": follows.label if follows else vocab_label("clock", c.code),
                            "event": vocab_label("law_event", c.start_event)})
+    from comity.courier.web_views import conversation_panel
+
     return render(request, "request_detail.html", {
+        "exchange": conversation_panel(req),
         "basis_options": options, "events": events, "law_clocks": law_clocks,
         "req": req, "steps": steps, "transitions": transitions,
         "initial_label": initial,
