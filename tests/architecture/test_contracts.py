@@ -42,6 +42,7 @@ PURE_THIRD_PARTY = {
     "joserfc": "JWS and JWE of the exchange protocol (comity.exchange)",
     "rapidfuzz": "edit distances between name tokens (comity.screening; MIT, C++ core)",
     "anyascii": "letters of any script to ASCII, the transliteration fallback (comity.screening; ISC)",
+    "defusedxml": "the UN consolidated list XML without DTDs, entities or external references (comity.screening; PSF)",
 }
 # Imports from pure code into a Django app's package, keyed "file::module". Each: why, and what is to be done.
 ALLOWED_PURE_IMPORTS: dict[str, str] = {}

@@ -29,11 +29,12 @@ from ._repo import ROOT, repository_files
 # What comity.law and comity.ledger need at run time, dependencies included (tests/architecture/
 # test_contracts.py keeps their imports to these): PyYAML; pydantic with its core, annotated-types,
 # typing-extensions and typing-inspection; pycountry; holidays with python-dateutil and six; cryptography with
-# cffi and pycparser; joserfc (the exchange protocol's JWS and JWE); rapidfuzz and anyascii (screening names).
+# cffi and pycparser; joserfc (the exchange protocol's JWS and JWE); rapidfuzz and anyascii (screening names);
+# defusedxml (the UN list).
 # No Django, and nothing that needs it.
 CORE_DISTRIBUTIONS = ("pyyaml", "pydantic", "pydantic-core", "annotated-types", "typing-extensions",
                       "typing-inspection", "pycountry", "holidays", "python-dateutil", "six", "cryptography",
-                      "cffi", "pycparser", "joserfc", "rapidfuzz", "anyascii")
+                      "cffi", "pycparser", "joserfc", "rapidfuzz", "anyascii", "defusedxml")
 WHEELHOUSE = Path(os.environ.get("COMITY_WHEELHOUSE") or Path(sys.prefix) / "wheelhouse")
 
 CHECK = textwrap.dedent("""

@@ -1,6 +1,6 @@
 """Issue 13 item 9, hostile input: the inventory in docs/security/hostile-input.md stays true.
 
-No XML is parsed anywhere, no archive a user supplies is ever opened, and no CSV is exported (so there is no
+XML is parsed only with defusedxml where XML_USERS says, archives are opened only where ARCHIVE_USERS says, and no CSV is exported (so there is no
 formula cell to neutralise). If one of these changes, this test fails and points at the document: the new
 parser or export needs its hostile-input tests (billion laughs, external entities, zip bombs, "=cmd|" cells)
 in tests/security/test_hostile_*.py before it ships. The behaviour itself is tested in test_hostile_uploads.py
@@ -24,6 +24,9 @@ ARCHIVE_USERS = {
     "backup/archive.py": "comity backup/restore (owned by the backup item; bounded by --max-members/--max-bytes)",
     "backup/service.py": "comity backup/restore",
     "accounts/passwords.py": "reads Django's packaged common-password list (gzip), never a user's file",
+    "screening/files.py": "watchlists, queries and index files, gzipped or not: decompressed bytes counted while "
+                          "streaming, refused past a size, an expansion ratio or a line length "
+                          "(test_hostile_screening.py)",
 }
 
 
@@ -43,11 +46,23 @@ def _sources():
     return [p for p in SRC.rglob("*.py") if "migrations" not in p.parts]
 
 
-def test_no_xml_parser_anywhere():
+# Where XML is parsed, and with what: defusedxml only, with its DTD, entity and external-reference refusals
+# (tests/security/test_hostile_screening.py feeds it billion laughs and external entities).
+XML_USERS = {
+    "screening/importers/un.py": "the UN Security Council consolidated list: defusedxml, forbid_dtd=True, a size "
+                                 "limit checked before reading",
+}
+
+
+def test_xml_is_parsed_only_where_documented_and_only_with_defusedxml():
     found = {str(p.relative_to(SRC)): sorted(m for m in _imports(p) if m.split(".")[0] in {x.split(".")[0] for x in XML})
              for p in _sources()}
     found = {k: v for k, v in found.items() if v}
-    assert not found, f"XML is parsed in {found}: add billion-laughs and XXE tests and update {DOC.name}"
+    assert set(found) <= set(XML_USERS), \
+        f"XML is parsed in {set(found) - set(XML_USERS)}: add billion-laughs and XXE tests and update {DOC.name}"
+    unsafe = {k: [m for m in v if not m.startswith("defusedxml")] for k, v in found.items()}
+    assert not any(unsafe.values()), f"XML parsed without defusedxml: {unsafe}"
+    assert "defusedxml" in DOC.read_text(encoding="utf-8")
 
 
 def test_archives_are_opened_only_where_documented():

@@ -9,7 +9,6 @@ no code); it records the algorithm that built it and is refused by another.
 
 from __future__ import annotations
 
-import gzip
 import heapq
 import json
 import math
@@ -19,6 +18,7 @@ from typing import Callable, Iterable
 
 from comity.errors import InvalidInput
 
+from .files import gzip_writer, read_text
 from .model import Entity
 from .names import index_keys, prepare_name
 from .score import ALGORITHM, THRESHOLD, Scored, score_entity
@@ -94,7 +94,7 @@ class Index:
     def to_file(self, path: str | Path) -> None:
         data = {"format": FORMAT, "algorithm": ALGORITHM, "entities": [e.to_ftm() for e in self.entities],
                 "postings": self.postings}
-        with gzip.open(Path(path), "wt", encoding="utf-8", compresslevel=3) as f:
+        with gzip_writer(path) as f:
             json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -106,8 +106,7 @@ class Index:
             raise InvalidInput({"index": f"{p} does not exist (build it with: comity screen index)"})
         t0 = time.perf_counter()
         try:
-            with gzip.open(p, "rt", encoding="utf-8") as f:
-                data = json.load(f)
+            data = json.loads(read_text(p, label="index"))
         except (OSError, ValueError) as e:
             raise InvalidInput({"index": f"{p.name} is not a screening index ({e})"}) from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:

@@ -240,8 +240,8 @@ def read_ftm_file(path: str | Path, *, label: str | None = None, query: bool = F
     p = Path(path)
     if not p.exists():
         raise InvalidInput({str(label or "file"): f"{p} does not exist"})
-    import gzip
+    from .files import lines, open_input
 
-    opener = gzip.open if p.suffix == ".gz" else open
-    with opener(p, "rb") as f:
-        return read_ftm_lines(f, label=f"{label or 'file'} {p.name}", query=query)
+    field = str(label or "file")
+    with open_input(p, label=field) as f:
+        return read_ftm_lines(lines(f, name=p.name, label=field), label=f"{field} {p.name}", query=query)

@@ -5,13 +5,13 @@ victims and missing persons are not wanted people and must never be screening hi
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from pathlib import Path
 
 from comity.errors import InvalidInput
 
+from ..files import read_text
 from ..model import Entity
 from .common import country_code, parse_date
 
@@ -19,9 +19,7 @@ _PREFIX = re.compile(r"^(?:[A-Z ]+ - )+")
 
 
 def _items(path: Path):
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        text = f.read()
+    text = read_text(path, label="files")
     try:
         data = json.loads(text)
         pages = data if isinstance(data, list) else [data]
