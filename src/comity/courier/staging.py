@@ -54,7 +54,7 @@ class Assembled:
         self.mid, self.ref = mid, ref
         self.name, self.size, self.content_type = ref.name, ref.size, ref.media_type
         self._iter = None
-        self._buffer = b""
+        self._current, self._pos = b"", 0
 
     def check(self) -> None:
         """Every chunk is there and matches the manifest (read without decrypting: the digest kept on arrival)."""
@@ -78,21 +78,27 @@ class Assembled:
             raise Rejected("hash_mismatch", f"attachment {self.ref.index} as a whole")
 
     def seek(self, pos: int) -> None:
-        self._iter, self._buffer = None, b""
+        self._iter, self._current, self._pos = None, b"", 0
 
     def read(self, n: int = -1) -> bytes:
+        """At most `n` bytes (all that is left when n < 0). Only the bytes asked for are copied: a 4 MiB chunk read
+        64 KiB at a time is sliced, never re-copied whole (the copies made reading 1 GiB quadratic and let the
+        allocator's heap grow to hundreds of MB)."""
         if self._iter is None:
-            self._iter = self.chunks()
-        while n < 0 or len(self._buffer) < n:
-            try:
-                self._buffer += next(self._iter)
-            except StopIteration:
-                break
-        if n < 0:
-            out, self._buffer = self._buffer, b""
-        else:
-            out, self._buffer = self._buffer[:n], self._buffer[n:]
-        return out
+            self._iter, self._current, self._pos = self.chunks(), b"", 0
+        parts = []
+        need = n if n >= 0 else float("inf")
+        while need > 0:
+            if self._pos >= len(self._current):
+                try:
+                    self._current, self._pos = next(self._iter), 0
+                except StopIteration:
+                    break
+            piece = self._current[self._pos:self._pos + need] if need != float("inf") else self._current[self._pos:]
+            self._pos += len(piece)
+            need -= len(piece)
+            parts.append(piece)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def discard(mid: str) -> None:
