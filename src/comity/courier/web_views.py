@@ -603,46 +603,40 @@ def peer_page(request, pk, confirm_form=None, revoke_form=None):
         "messages_count": peer.messages.count()})
 
 
-@login_required
-@require_POST
-def peer_confirm(request, pk):
+def _peer_step(request, pk, form_class, step, done: str, form_key: str):
+    """A form on the peer's page that changes the peer (`step(peer, cleaned_data)`); the page again, with the
+    form's errors beside its fields and status 400, when it cannot."""
     _admin_page(request)
     peer = _peer_or_404(pk)
-    form = ConfirmForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            actions.do_confirm_peer(peer, fingerprint_read=form.cleaned_data["fingerprint_read"],
-                                    how=form.cleaned_data["how"], acting_user=request.user)
-            flash.success(request, f"{peer.name} ({peer.authority}) is now trusted: messages to and from it travel.")
+            step(peer, form.cleaned_data)
+            flash.success(request, f"{peer.name} ({peer.authority}) {done}")
             return redirect("exchange:peer", pk=peer.pk)
         except InvalidInput as e:
             _apply(form, e)
         except NotAllowed as e:
             form.add_error(None, str(e))
-    resp = peer_page(request, pk, confirm_form=form)
+    resp = peer_page(request, pk, **{form_key: form})
     resp.status_code = 400
     return resp
+
+
+@login_required
+@require_POST
+def peer_confirm(request, pk):
+    return _peer_step(request, pk, ConfirmForm, lambda peer, d: actions.do_confirm_peer(
+        peer, fingerprint_read=d["fingerprint_read"], how=d["how"], acting_user=request.user),
+        "is now trusted: messages to and from it travel.", "confirm_form")
 
 
 @login_required
 @require_POST
 def peer_revoke(request, pk):
-    _admin_page(request)
-    peer = _peer_or_404(pk)
-    form = RevokeForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_revoke_peer(peer, reason=form.cleaned_data["reason"], acting_user=request.user)
-            flash.success(request, f"{peer.name} ({peer.authority}) is revoked: nothing is sent to it or accepted "
-                                   "from it any more.")
-            return redirect("exchange:peer", pk=peer.pk)
-        except InvalidInput as e:
-            _apply(form, e)
-        except NotAllowed as e:
-            form.add_error(None, str(e))
-    resp = peer_page(request, pk, revoke_form=form)
-    resp.status_code = 400
-    return resp
+    return _peer_step(request, pk, RevokeForm, lambda peer, d: actions.do_revoke_peer(
+        peer, reason=d["reason"], acting_user=request.user),
+        "is revoked: nothing is sent to it or accepted from it any more.", "revoke_form")
 
 
 @login_required
